@@ -1,0 +1,12 @@
+"""fastgd: gradient descent in typed Cython kernels, bit-identical to a pure-Python reference.
+
+>>> import fastgd
+>>> X = fastgd.polynomial_features([0.0, 0.5, 1.0, 1.5], 2)
+>>> result = fastgd.fit(X, [4.0, 6.0, 9.0, 13.0], method="batch", max_epochs=5)
+>>> result.n_epochs
+5
+"""
+from ._fit import DivergenceWarning, FitResult, fit, polynomial_features
+
+__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning"]
+__version__ = "0.1.0"

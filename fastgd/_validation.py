@@ -1,0 +1,151 @@
+"""The one place that checks and converts user input.
+
+Every public entry point calls these helpers before any kernel runs; the
+kernels trust what they receive (bounds checks are off).  Each error names the
+argument and says what was wrong with it.  Inputs are never modified: arrays
+are copied whenever the kernels would write to them.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from ._options import BACKENDS, METHODS, REDUCTIONS
+
+
+def _to_float_array(value, name):
+    """``value`` as a float64 ndarray, rejecting non-numeric data with a clear message."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # e.g. ragged nested lists
+        raise ValueError(f"{name} could not be converted to a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes",
+                "M": "datetime", "m": "timedelta", "V": "structured"}.get(arr.dtype.kind,
+                                                                          str(arr.dtype))
+        raise ValueError(
+            f"{name} must hold real numbers (bool, int or float), got {kind} data "
+            f"(dtype {arr.dtype})")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _check_finite(arr, name):
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = ", ".join(str(int(k)) for k in bad)
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index [{where}]); "
+            f"remove or impute non-finite values before fitting")
+
+
+def check_X(X, n_features=None, name="X"):
+    """Return X as a C-contiguous float64 (n, d) array with finite values."""
+    arr = _to_float_array(X, name)
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = (f"; for a single feature x use {name}=x.reshape(-1, 1), or "
+                    f"fastgd.polynomial_features(x, degree) for a polynomial model")
+        raise ValueError(f"{name} must be a 2-D array of shape (n_samples, n_features), "
+                         f"got {arr.ndim}-D with shape {arr.shape}{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {arr.shape}); at least 1 is needed")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no features (shape {arr.shape}); at least 1 is needed")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(f"{name} has {arr.shape[1]} features, but the model was fitted "
+                         f"with {n_features}")
+    _check_finite(arr, name)
+    return arr
+
+
+def check_y(y, n_samples):
+    """Return y as a 1-D float64 array of length ``n_samples`` with finite values."""
+    arr = _to_float_array(y, "y")
+    if arr.ndim != 1:
+        raise ValueError(f"y must be 1-D with one target per sample, got shape {arr.shape}"
+                         + ("; use y.ravel()" if arr.ndim == 2 and 1 in arr.shape else ""))
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"y has {arr.shape[0]} values but X has {n_samples} samples; "
+                         f"they must have the same length")
+    _check_finite(arr, "y")
+    return arr
+
+
+def check_coef_init(coef_init, n_features):
+    """A fresh float64 copy of ``coef_init`` (zeros when None), of length ``n_features``."""
+    if coef_init is None:
+        return np.zeros(n_features)
+    arr = _to_float_array(coef_init, "coef_init")
+    if arr.ndim != 1 or arr.shape[0] != n_features:
+        raise ValueError(f"coef_init must be 1-D with one value per feature "
+                         f"({n_features}), got shape {arr.shape}")
+    _check_finite(arr, "coef_init")
+    return arr.copy()  # the kernels write to it; the caller's array stays as it was
+
+
+def check_real(value, name, *, positive=False, nonnegative=False, allow_inf=False):
+    """A Python float from a real scalar, with range checks; bools are rejected."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r} "
+                         f"({type(value).__name__})")
+    value = float(value)
+    if math.isnan(value) or (math.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if nonnegative and not value >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def check_int(value, name, *, minimum):
+    """A Python int from an integer scalar >= ``minimum``; bools and floats are rejected."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r} "
+                         f"({type(value).__name__})")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def check_method(method):
+    return METHODS[check_choice(method, "method", tuple(METHODS))]
+
+
+def check_reduction(reduction):
+    return check_choice(reduction, "reduction", REDUCTIONS)
+
+
+def check_backend(backend):
+    return check_choice(backend, "backend", BACKENDS)
+
+
+def check_random_state(random_state):
+    """The 64-bit seed for the shuffle generator; a fresh random one when None."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    seed = check_int(random_state, "random_state", minimum=0)
+    if seed >= 2 ** 64:
+        raise ValueError(f"random_state must be < 2**64, got {seed}")
+    return seed
+
+
+def check_callback(callback):
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be callable or None, got {callback!r}")
+    return callback

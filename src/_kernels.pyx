@@ -1,0 +1,305 @@
+"""Typed kernels for fastgd: per-sample SGD and chunked group (mini-batch / batch) updates.
+
+Each function here computes exactly what its namesake in ``fastgd/reference.py``
+computes, operation by operation; the reference module's docstring is the
+specification.  Inputs are validated by ``fastgd._validation`` before they get
+here, so the loops run without bounds checks and without the GIL.
+"""
+from libc.math cimport isfinite
+from libc.stdint cimport uint64_t
+from libc.string cimport memcpy, memset
+
+import numpy as np
+
+from fastgd._options import Status as _Status
+
+# Mirrors fastgd._options.Method and Status (checked by tests/test_kernels.py).
+cdef enum Method:
+    METHOD_SGD = 0
+    METHOD_MINIBATCH = 1
+    METHOD_BATCH = 2
+
+cdef enum RunStatus:
+    STATUS_RAN_ALL = 0
+    STATUS_CONVERGED = 1
+    STATUS_DIVERGED = 2
+
+# Mirrors fastgd._options.CHUNK_ROWS.
+cdef enum:
+    CHUNK_ROWS = 256
+
+KERNEL_CODES = {
+    "METHOD_SGD": METHOD_SGD,
+    "METHOD_MINIBATCH": METHOD_MINIBATCH,
+    "METHOD_BATCH": METHOD_BATCH,
+    "STATUS_RAN_ALL": STATUS_RAN_ALL,
+    "STATUS_CONVERGED": STATUS_CONVERGED,
+    "STATUS_DIVERGED": STATUS_DIVERGED,
+    "CHUNK_ROWS": CHUNK_ROWS,
+}
+
+
+cdef struct Options:
+    int method
+    double lr
+    Py_ssize_t group_size     # rows per update (1 for sgd)
+    bint mean_reduction
+    bint fit_intercept
+    bint shuffle
+    bint has_stop_loss
+    double stop_loss
+
+
+cdef struct Buffers:
+    double* grad          # group gradient (length d)
+    double* chunk_grad    # one chunk's gradient (length d)
+    double* coef_start    # weights at the start of the epoch, for divergence
+
+
+# ---------------------------------------------------------------- random order
+
+cdef inline uint64_t splitmix64(uint64_t* state) noexcept nogil:
+    cdef uint64_t z
+    state[0] += <uint64_t>0x9E3779B97F4A7C15
+    z = state[0]
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+    return z ^ (z >> 31)
+
+
+cdef inline uint64_t bounded_random(uint64_t* state, uint64_t bound) noexcept nogil:
+    # Reject the lowest (2**64 mod bound) outputs so every residue is equally likely.
+    cdef uint64_t threshold = (<uint64_t>0 - bound) % bound
+    cdef uint64_t r
+    while True:
+        r = splitmix64(state)
+        if r >= threshold:
+            return r % bound
+
+
+cdef void shuffle_in_place(Py_ssize_t* order, Py_ssize_t n, uint64_t* state) noexcept nogil:
+    cdef Py_ssize_t i, k, tmp
+    i = n - 1
+    while i > 0:
+        k = <Py_ssize_t>bounded_random(state, <uint64_t>(i + 1))
+        tmp = order[i]
+        order[i] = order[k]
+        order[k] = tmp
+        i -= 1
+
+
+# ------------------------------------------------------------------ arithmetic
+
+cdef inline double dot(const double* w, const double* x, Py_ssize_t d) noexcept nogil:
+    # Eight independent partial sums (s[j % 8]) so consecutive adds do not wait
+    # on each other; combined in the contract's fixed tree.
+    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef double s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+    cdef Py_ssize_t j = 0
+    cdef Py_ssize_t d8 = d - d % 8
+    while j < d8:
+        s0 = s0 + w[j] * x[j]
+        s1 = s1 + w[j + 1] * x[j + 1]
+        s2 = s2 + w[j + 2] * x[j + 2]
+        s3 = s3 + w[j + 3] * x[j + 3]
+        s4 = s4 + w[j + 4] * x[j + 4]
+        s5 = s5 + w[j + 5] * x[j + 5]
+        s6 = s6 + w[j + 6] * x[j + 6]
+        s7 = s7 + w[j + 7] * x[j + 7]
+        j += 8
+    if j < d:
+        s0 = s0 + w[j] * x[j]
+    if j + 1 < d:
+        s1 = s1 + w[j + 1] * x[j + 1]
+    if j + 2 < d:
+        s2 = s2 + w[j + 2] * x[j + 2]
+    if j + 3 < d:
+        s3 = s3 + w[j + 3] * x[j + 3]
+    if j + 4 < d:
+        s4 = s4 + w[j + 4] * x[j + 4]
+    if j + 5 < d:
+        s5 = s5 + w[j + 5] * x[j + 5]
+    if j + 6 < d:
+        s6 = s6 + w[j + 6] * x[j + 6]
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+cdef double sgd_epoch(const double* X, const double* y, double* w, double* b,
+                      const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
+                      const Options* opt) noexcept nogil:
+    """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
+    cdef double epoch_loss = 0.0
+    cdef double lr = opt.lr
+    cdef double r, g
+    cdef const double* x
+    cdef Py_ssize_t k, i, j
+    for k in range(n):
+        i = order[k]
+        x = X + i * d
+        r = (dot(w, x, d) + b[0]) - y[i]
+        epoch_loss = epoch_loss + r * r
+        g = 2.0 * r
+        for j in range(d):
+            w[j] = w[j] - lr * (g * x[j])
+        if opt.fit_intercept:
+            b[0] = b[0] - lr * g
+    return epoch_loss
+
+
+cdef void chunk_sums(const double* X, const double* y, const double* w, double b,
+                     const Py_ssize_t* rows, Py_ssize_t n_rows, Py_ssize_t d,
+                     double* G, double* Gb, double* L) noexcept nogil:
+    """Sums over one chunk of rows, from zero: G += g*x, Gb += g, L += r*r."""
+    cdef double r, g
+    cdef double sum_b = 0.0, sum_loss = 0.0
+    cdef const double* x
+    cdef Py_ssize_t k, i, j
+    memset(G, 0, d * sizeof(double))
+    for k in range(n_rows):
+        i = rows[k]
+        x = X + i * d
+        r = (dot(w, x, d) + b) - y[i]
+        sum_loss = sum_loss + r * r
+        g = 2.0 * r
+        for j in range(d):
+            G[j] = G[j] + g * x[j]
+        sum_b = sum_b + g
+    Gb[0] = sum_b
+    L[0] = sum_loss
+
+
+cdef double group_update(const double* X, const double* y, double* w, double* b,
+                         const Py_ssize_t* rows, Py_ssize_t m, Py_ssize_t d,
+                         const Options* opt, Buffers* buf) noexcept nogil:
+    """One update from the m rows in ``rows``; returns the group's summed loss."""
+    cdef double Gb, L, chunk_Gb, chunk_L, grad
+    cdef double lr = opt.lr
+    cdef double* G = buf.grad
+    cdef double* chunk_G = buf.chunk_grad
+    cdef Py_ssize_t start, j
+    # The first chunk's sums are the running sums; later chunks add in order.
+    chunk_sums(X, y, w, b[0], rows, min(m, <Py_ssize_t>CHUNK_ROWS), d, G, &Gb, &L)
+    start = CHUNK_ROWS
+    while start < m:
+        chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d,
+                   chunk_G, &chunk_Gb, &chunk_L)
+        for j in range(d):
+            G[j] = G[j] + chunk_G[j]
+        Gb = Gb + chunk_Gb
+        L = L + chunk_L
+        start += CHUNK_ROWS
+    if opt.mean_reduction:
+        for j in range(d):
+            w[j] = w[j] - lr * (G[j] / <double>m)
+        Gb = Gb / <double>m
+    else:
+        for j in range(d):
+            w[j] = w[j] - lr * G[j]
+    if opt.fit_intercept:
+        b[0] = b[0] - lr * Gb
+    return L
+
+
+cdef double group_epoch(const double* X, const double* y, double* w, double* b,
+                        const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
+                        const Options* opt, Buffers* buf) noexcept nogil:
+    cdef double epoch_loss = 0.0
+    cdef Py_ssize_t start = 0
+    while start < n:
+        epoch_loss = epoch_loss + group_update(
+            X, y, w, b, order + start, min(opt.group_size, n - start), d, opt, buf)
+        start += opt.group_size
+    return epoch_loss
+
+
+cdef bint all_finite(const double* w, Py_ssize_t d) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(d):
+        if not isfinite(w[j]):
+            return False
+    return True
+
+
+cdef int epochs_loop(const double* X, const double* y, double* w, double* b,
+                     Py_ssize_t* order, uint64_t* rng_state, double* loss_out,
+                     Py_ssize_t max_epochs, Py_ssize_t n, Py_ssize_t d,
+                     const Options* opt, Buffers* buf, Py_ssize_t* n_run) noexcept nogil:
+    """The whole multi-epoch loop with its stopping rules; returns a RunStatus."""
+    cdef Py_ssize_t epoch
+    cdef double loss_sum, mean_loss, b_start
+    for epoch in range(max_epochs):
+        memcpy(buf.coef_start, w, d * sizeof(double))
+        b_start = b[0]
+        if opt.shuffle:
+            shuffle_in_place(order, n, rng_state)
+        if opt.method == METHOD_SGD:
+            loss_sum = sgd_epoch(X, y, w, b, order, n, d, opt)
+        else:
+            loss_sum = group_epoch(X, y, w, b, order, n, d, opt, buf)
+        mean_loss = loss_sum / <double>n
+        loss_out[epoch] = mean_loss
+        n_run[0] = epoch + 1
+        if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d)):
+            memcpy(w, buf.coef_start, d * sizeof(double))
+            b[0] = b_start
+            return STATUS_DIVERGED
+        if opt.has_stop_loss and mean_loss < opt.stop_loss:
+            return STATUS_CONVERGED
+    return STATUS_RAN_ALL
+
+
+def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
+               double[::1] intercept, Py_ssize_t[::1] order, uint64_t[::1] rng_state,
+               double[::1] loss_out, settings):
+    """Run up to ``len(loss_out)`` epochs; same contract as ``fastgd.reference.run_epochs``.
+
+    ``coef``, ``intercept`` (length 1), ``order`` and ``rng_state`` (length 1)
+    are updated in place; ``loss_out`` receives each epoch's mean loss.
+    Returns ``(n_run, status)``.  The caller (``fastgd.fit``) has validated
+    every shape and value.
+    """
+    cdef Py_ssize_t n = X.shape[0]
+    cdef Py_ssize_t d = X.shape[1]
+    cdef Options opt
+    cdef Buffers buf
+    cdef Py_ssize_t n_run = 0
+    cdef int status
+    cdef double[::1] work
+    opt.method = int(settings.method)
+    opt.lr = settings.lr
+    opt.group_size = settings.update_size(n)
+    opt.mean_reduction = settings.mean_reduction
+    opt.fit_intercept = settings.fit_intercept
+    opt.shuffle = settings.shuffle
+    opt.has_stop_loss = settings.stop_loss is not None
+    opt.stop_loss = settings.stop_loss if opt.has_stop_loss else 0.0
+    # The layer above guarantees these; checking them here (once, outside the
+    # loops) keeps a direct call with bad shapes from touching stray memory.
+    if n < 1 or d < 1 or y.shape[0] != n or coef.shape[0] != d or order.shape[0] != n \
+            or intercept.shape[0] != 1 or rng_state.shape[0] != 1:
+        raise ValueError("run_epochs: inconsistent array shapes")
+    if loss_out.shape[0] == 0:
+        return 0, _Status.RAN_ALL
+    # Work space, allocated once per call, never inside the loops.
+    work = np.empty(3 * d, dtype=np.float64)
+    buf.grad = &work[0]
+    buf.chunk_grad = &work[d]
+    buf.coef_start = &work[2 * d]
+    with nogil:
+        status = epochs_loop(&X[0, 0], &y[0], &coef[0], &intercept[0], &order[0],
+                             &rng_state[0], &loss_out[0], loss_out.shape[0], n, d,
+                             &opt, &buf, &n_run)
+    return n_run, _Status(status)
+
+
+def predict(const double[:, ::1] X, const double[::1] coef, double intercept,
+            double[::1] out):
+    """Write ``dot(coef, x) + intercept`` for each row of X into ``out``."""
+    cdef Py_ssize_t n = X.shape[0]
+    cdef Py_ssize_t d = X.shape[1]
+    cdef Py_ssize_t i
+    if d < 1 or coef.shape[0] != d or out.shape[0] != n:
+        raise ValueError("predict: inconsistent array shapes")
+    with nogil:
+        for i in range(n):
+            out[i] = dot(&coef[0], &X[i, 0], d) + intercept
