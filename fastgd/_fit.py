@@ -79,7 +79,7 @@ class FitResult:
         >>> import fastgd
         >>> result = fastgd.fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0],
         ...                     method="batch", max_epochs=2000)
-        >>> [round(v, 3) for v in result.predict([[3.0]])]
+        >>> result.predict([[3.0]]).round(3).tolist()
         [7.0]
         """
         from ._kernels import predict

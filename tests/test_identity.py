@@ -1,0 +1,128 @@
+"""The Cython kernels and the pure-Python reference return identical bits.
+
+Comparisons are on the raw IEEE-754 bit patterns, which is stricter than ``==``
+(it also tells 0.0 from -0.0, and compares NaN loss entries of diverged fits).
+"""
+import warnings
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fastgd
+from fastgd._options import CHUNK_ROWS
+
+
+def bits(values):
+    return np.asarray(values, dtype=np.float64).view(np.uint64).tolist()
+
+
+def assert_same_bits(a, b):
+    assert bits(a.coef) == bits(b.coef)
+    assert bits([a.intercept]) == bits([b.intercept])
+    assert bits(a.loss_history) == bits(b.loss_history)
+    assert (a.n_epochs, a.converged, a.diverged) == (b.n_epochs, b.converged, b.diverged)
+
+
+def fit_both(X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastgd.DivergenceWarning)
+        compiled = fastgd.fit(X, y, backend="cython", **kwargs)
+        ref = fastgd.fit(X, y, backend="python", **kwargs)
+    return compiled, ref
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(1, 300))
+    d = draw(st.integers(1, 40))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = draw(st.sampled_from([1e-3, 1.0, 10.0]))
+    X = rng.standard_normal((n, d)) * scale
+    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    method = draw(st.sampled_from(["sgd", "minibatch", "batch"]))
+    kwargs = dict(
+        method=method,
+        # Up to rates that diverge, so the divergence path is compared too.
+        lr=draw(st.sampled_from([1e-4, 1e-3, 1e-2, 0.1, 1.0])),
+        max_epochs=draw(st.integers(1, 4)),
+        batch_size=draw(st.integers(1, n + 5)),
+        reduction=draw(st.sampled_from(["mean", "sum"])),
+        fit_intercept=draw(st.booleans()),
+        shuffle=draw(st.booleans()),
+        random_state=draw(st.integers(0, 2**64 - 1)),
+        intercept_init=draw(st.floats(-5, 5)),
+        stop_loss=draw(st.one_of(st.none(), st.floats(0, 10))),
+    )
+    if draw(st.booleans()):
+        kwargs["coef_init"] = rng.standard_normal(d)
+    return X, y, kwargs
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_backends_identical_on_random_problems(problem):
+    X, y, kwargs = problem
+    assert_same_bits(*fit_both(X, y, **kwargs))
+
+
+def test_multi_chunk_groups_identical():
+    """Groups longer than CHUNK_ROWS exercise the chunk-order combination."""
+    rng = np.random.default_rng(0)
+    n = 2 * CHUNK_ROWS + 37
+    X = rng.standard_normal((n, 13))
+    y = X @ rng.standard_normal(13)
+    for kwargs in (dict(method="batch"), dict(method="minibatch", batch_size=CHUNK_ROWS + 5),
+                   dict(method="batch", reduction="sum", lr=1e-4, shuffle=True,
+                        random_state=5)):
+        compiled, ref = fit_both(X, y, max_epochs=3, **kwargs)
+        assert_same_bits(compiled, ref)
+
+
+def test_wide_rows_identical():
+    """d not a multiple of 8, and larger than the hypothesis range."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 203))
+    y = rng.standard_normal(40)
+    for method in ("sgd", "minibatch", "batch"):
+        assert_same_bits(*fit_both(X, y, method=method, lr=1e-3, max_epochs=3, batch_size=7))
+
+
+def test_predict_identical_to_reference_predict(seed):
+    X, y, settings = seed
+    result = fastgd.fit(X, y, **settings)
+    expected = fastgd.reference.predict(X, result.coef, result.intercept)
+    assert bits(result.predict(X)) == bits(expected)
+
+
+def test_shuffled_order_matches_reference_generator():
+    """After each shuffled epoch the kernel's sample order is the reference's
+    Fisher-Yates permutation over SplitMix64, generator state included."""
+    from fastgd import _kernels, reference
+    from fastgd._options import Method, Settings
+
+    n = 50
+    X = np.ones((n, 1))
+    y = np.zeros(n)
+    settings = Settings(method=Method.SGD, lr=1e-3, batch_size=1, mean_reduction=True,
+                        fit_intercept=True, shuffle=True, stop_loss=None)
+    order = np.arange(n, dtype=np.intp)
+    state = np.array([2**63 + 12345], dtype=np.uint64)
+    expected_order, expected_state = list(range(n)), 2**63 + 12345
+    for _ in range(3):
+        _kernels.run_epochs(X, y, np.zeros(1), np.zeros(1), order, state, np.empty(1),
+                            settings)
+        expected_state = reference.shuffle_in_place(expected_order, expected_state)
+        assert order.tolist() == expected_order
+        assert int(state[0]) == expected_state
+    assert sorted(expected_order) == list(range(n)) and expected_order != list(range(n))
+
+
+def test_shuffled_fits_reproducible_from_recorded_seed():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 3))
+    y = rng.standard_normal(30)
+    first = fastgd.fit(X, y, shuffle=True, max_epochs=3)
+    again = fastgd.fit(X, y, shuffle=True, max_epochs=3, random_state=first.random_state,
+                       backend="python")
+    assert_same_bits(first, again)

@@ -1,0 +1,62 @@
+"""The compiled module itself: codes mirrored from fastgd._options, guarded entry points."""
+import doctest
+
+import numpy as np
+import pytest
+
+import fastgd
+from fastgd import _kernels, _options, reference
+from fastgd._options import Method, Settings, Status
+
+
+def test_kernel_codes_mirror_the_python_enums():
+    codes = _kernels.KERNEL_CODES
+    for member in Method:
+        assert codes[f"METHOD_{member.name}"] == member.value
+    for member in Status:
+        assert codes[f"STATUS_{member.name}"] == member.value
+    assert codes["CHUNK_ROWS"] == _options.CHUNK_ROWS
+
+
+SETTINGS = Settings(method=Method.BATCH, lr=0.1, batch_size=4, mean_reduction=True,
+                    fit_intercept=True, shuffle=False, stop_loss=None)
+
+
+@pytest.mark.parametrize("change", ["y", "coef", "order", "intercept", "rng_state", "empty"])
+def test_direct_kernel_call_with_inconsistent_shapes_raises(change):
+    arrays = dict(X=np.ones((4, 2)), y=np.ones(4), coef=np.zeros(2), intercept=np.zeros(1),
+                  order=np.arange(4, dtype=np.intp), rng_state=np.zeros(1, dtype=np.uint64),
+                  loss_out=np.empty(2))
+    if change == "empty":
+        arrays["X"], arrays["y"], arrays["order"] = (np.ones((0, 2)), np.ones(0),
+                                                     np.arange(0, dtype=np.intp))
+    else:
+        arrays[change] = np.resize(arrays[change], arrays[change].shape[0] + 1)
+    with pytest.raises(ValueError, match="inconsistent array shapes"):
+        _kernels.run_epochs(*arrays.values(), SETTINGS)
+
+
+def test_direct_predict_with_inconsistent_shapes_raises():
+    with pytest.raises(ValueError, match="inconsistent array shapes"):
+        _kernels.predict(np.ones((3, 2)), np.ones(3), 0.0, np.empty(3))
+
+
+def test_dot_tree_order_is_observable():
+    """The partial-sum tree is part of the contract: it differs from a plain
+    left-to-right sum on cancelling data, and the kernel follows the tree."""
+    w = [1.0] * 9
+    x = [1e16, 1.0, -1e16, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    left_to_right = 0.0
+    for a, b in zip(w, x):
+        left_to_right += a * b
+    tree = reference.dot(w, x)
+    assert tree != left_to_right
+    out = np.empty(1)
+    _kernels.predict(np.array([x]), np.array(w), 0.0, out)
+    assert out[0] == tree
+
+
+@pytest.mark.parametrize("module", [fastgd, fastgd._fit])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,120 @@
+"""Bad input gets a ValueError that names the argument; nothing crashes."""
+import numpy as np
+import pytest
+
+import fastgd
+
+X_OK = np.arange(12, dtype=float).reshape(6, 2)
+Y_OK = np.arange(6, dtype=float)
+
+
+@pytest.mark.parametrize("X, message", [
+    (np.arange(6.0), r"X must be a 2-D array.*polynomial_features"),
+    (np.zeros((2, 3, 1)), r"X must be a 2-D array.*3-D"),
+    (np.zeros((0, 2)), r"X has no samples"),
+    (np.zeros((6, 0)), r"X has no features"),
+    (np.array([[1.0, np.nan]] * 6), r"X contains NaN or infinity.*\[0, 1\]"),
+    (np.array([[1.0, np.inf]] * 6), r"X contains NaN or infinity"),
+    (np.array([["a", "b"]] * 6), r"X must hold real numbers.*string"),
+    (np.ones((6, 2), dtype=complex), r"X must hold real numbers.*complex"),
+    (np.array([[object(), 1]] * 6), r"X must hold real numbers.*object"),
+    ([[1.0, 2.0], [3.0]], r"X could not be converted"),
+    (None, r"X must hold real numbers"),
+])
+def test_bad_X(X, message):
+    with pytest.raises(ValueError, match=message):
+        fastgd.fit(X, Y_OK)
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.arange(5.0), r"y has 5 values but X has 6 samples"),
+    (np.arange(6.0).reshape(6, 1), r"y must be 1-D.*y\.ravel\(\)"),
+    (np.array([0, 1, 2, 3, 4, np.nan]), r"y contains NaN or infinity.*\[5\]"),
+    (["a"] * 6, r"y must hold real numbers"),
+])
+def test_bad_y(y, message):
+    with pytest.raises(ValueError, match=message):
+        fastgd.fit(X_OK, y)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(lr=0.0), r"lr must be > 0"),
+    (dict(lr=-1.0), r"lr must be > 0"),
+    (dict(lr=float("nan")), r"lr must be finite"),
+    (dict(lr=float("inf")), r"lr must be finite"),
+    (dict(lr="0.1"), r"lr must be a real number"),
+    (dict(lr=True), r"lr must be a real number"),
+    (dict(max_epochs=0), r"max_epochs must be >= 1"),
+    (dict(max_epochs=2.5), r"max_epochs must be an integer"),
+    (dict(batch_size=0), r"batch_size must be >= 1"),
+    (dict(batch_size=None), r"batch_size must be an integer"),
+    (dict(method="adam"), r"method must be one of 'sgd', 'minibatch', 'batch'"),
+    (dict(backend="numba"), r"backend must be one of 'cython', 'python'"),
+    (dict(reduction="max"), r"reduction must be one of 'mean', 'sum'"),
+    (dict(coef_init=[1.0]), r"coef_init must be 1-D with one value per feature \(2\)"),
+    (dict(coef_init=[[1.0, 2.0]]), r"coef_init must be 1-D"),
+    (dict(coef_init=[1.0, np.nan]), r"coef_init contains NaN"),
+    (dict(intercept_init=np.inf), r"intercept_init must be finite"),
+    (dict(stop_loss=-1.0), r"stop_loss must be >= 0"),
+    (dict(stop_loss=float("nan")), r"stop_loss must be finite"),
+    (dict(fit_intercept="yes"), r"fit_intercept must be True or False"),
+    (dict(shuffle=1), r"shuffle must be True or False"),
+    (dict(verbose=None), r"verbose must be True or False"),
+    (dict(random_state=-1), r"random_state must be >= 0"),
+    (dict(random_state=2**64), r"random_state must be < 2\*\*64"),
+    (dict(random_state=1.5), r"random_state must be an integer"),
+    (dict(callback=42), r"callback must be callable"),
+])
+def test_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fastgd.fit(X_OK, Y_OK, **kwargs)
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_inputs_are_never_modified(backend):
+    X = np.asfortranarray(X_OK.copy())
+    y = Y_OK.copy()
+    coef_init = np.array([0.5, -0.5])
+    X_before, y_before, coef_before = X.copy(), y.copy(), coef_init.copy()
+    result = fastgd.fit(X, y, coef_init=coef_init, lr=1e-3, max_epochs=5, backend=backend)
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+    assert np.array_equal(coef_init, coef_before)
+    assert result.coef is not coef_init
+
+
+def test_accepted_input_kinds_give_identical_fits():
+    """Lists, ints, bools, float32, read-only, Fortran-ordered and strided views
+    all fit the same as the float64 C-contiguous array they convert to."""
+    base = fastgd.fit(X_OK, Y_OK, lr=1e-3, max_epochs=3)
+    readonly = X_OK.copy()
+    readonly.flags.writeable = False
+    wide = np.zeros((6, 4))
+    wide[:, ::2] = X_OK
+    variants = [X_OK.tolist(), X_OK.astype(np.int64), X_OK.astype(np.float32), readonly,
+                np.asfortranarray(X_OK), wide[:, ::2], X_OK[::-1][::-1]]
+    for X in variants:
+        result = fastgd.fit(X, tuple(Y_OK.tolist()), lr=1e-3, max_epochs=3)
+        assert result.coef.tolist() == base.coef.tolist()
+        assert result.intercept == base.intercept
+    booleans = fastgd.fit(X_OK > 4, Y_OK, lr=1e-3, max_epochs=3)
+    assert booleans.coef.tolist() == fastgd.fit((X_OK > 4).astype(float), Y_OK, lr=1e-3,
+                                                max_epochs=3).coef.tolist()
+
+
+def test_predict_validates_X():
+    result = fastgd.fit(X_OK, Y_OK, lr=1e-3, max_epochs=2)
+    with pytest.raises(ValueError, match=r"X has 3 features, but the model was fitted with 2"):
+        result.predict(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"X must be a 2-D array"):
+        result.predict(np.ones(2))
+
+
+@pytest.mark.parametrize("x, degree, message", [
+    (np.ones((3, 2)), 2, r"x must be 1-D"),
+    ([1.0, 2.0], 0, r"degree must be >= 1"),
+    ([1.0, 2.0], 1.5, r"degree must be an integer"),
+    (["a", "b"], 2, r"x must hold real numbers"),
+])
+def test_polynomial_features_bad_input(x, degree, message):
+    with pytest.raises(ValueError, match=message):
+        fastgd.polynomial_features(x, degree)
