@@ -1,6 +1,7 @@
 """fastgd.fit: validate once, choose a backend, run the epochs, build the FitResult."""
 import warnings
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -47,9 +48,10 @@ class FitResult:
         True when the callback returned ``False``.
     method, backend : str
         What ran.
-    random_state : int
+    random_state : int or None
         The seed of the shuffle generator (drawn at random when
-        ``random_state=None``); pass it back to reproduce the fit.
+        ``shuffle=True`` and ``random_state=None``); pass it back to reproduce
+        the fit.  None when nothing was shuffled and no seed was given.
     """
 
     coef: np.ndarray
@@ -61,7 +63,7 @@ class FitResult:
     stopped_by_callback: bool = False
     method: str = "sgd"
     backend: str = "cython"
-    random_state: int = field(default=0, repr=False)
+    random_state: Optional[int] = field(default=None, repr=False)
 
     def predict(self, X):
         """Predictions ``X @ coef + intercept``, in the contract's summation order.
@@ -176,9 +178,16 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     >>> result.coef.tolist(), result.intercept
     ([2.188697138503384, 2.753474684969485], 4.060020789555843)
     """
-    X = check.check_X(X)
+    # X and y are not scanned for NaN or infinity up front: that scan costs a
+    # full read of X, as much as a whole batch epoch.  It is not needed for
+    # safety, and its error is not lost: every method visits every row in the
+    # first epoch, and a non-finite x or y makes that row's prediction or
+    # residual non-finite (inf * 0 is NaN, inf + -inf is NaN, and no later add
+    # of a squared residual brings a sum back), so the first epoch's loss is
+    # not finite.  Only then is the data scanned, and the ValueError raised.
+    X = check.check_X(X, finite=False)
     n_samples, n_features = X.shape
-    y = check.check_y(y, n_samples)
+    y = check.check_y(y, n_samples, finite=False)
     settings = Settings(
         method=check.check_method(method),
         lr=check.check_real(lr, "lr", positive=True),
@@ -193,13 +202,13 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     coef = check.check_coef_init(coef_init, n_features)
     intercept = np.array([check.check_real(intercept_init, "intercept_init")])
     backend = check.check_backend(backend)
-    seed = check.check_random_state(random_state)
+    seed = check.check_random_state(random_state, needed=settings.shuffle)
     verbose = check.check_bool(verbose, "verbose")
     callback = check.check_callback(callback)
 
     run_epochs = _backend_runner(backend)
     order = np.arange(n_samples, dtype=np.intp)
-    rng_state = np.array([seed], dtype=np.uint64)
+    rng_state = np.array([seed or 0], dtype=np.uint64)
     per_epoch = verbose or callback is not None
 
     losses = []
@@ -212,6 +221,9 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_run, status = run_epochs(X, y, coef, intercept, order, rng_state, loss_block,
                                    settings)
         losses.append(loss_block[:n_run])
+        if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
+            check.check_finite(X, "X")
+            check.check_finite(y, "y")
         n_epochs += n_run
         if per_epoch:
             loss = float(loss_block[0])

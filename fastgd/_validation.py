@@ -29,7 +29,8 @@ def _to_float_array(value, name):
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
-def _check_finite(arr, name):
+def check_finite(arr, name):
+    """Raise ValueError naming ``name`` and the first position of a NaN or infinity."""
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = ", ".join(str(int(k)) for k in bad)
@@ -38,8 +39,12 @@ def _check_finite(arr, name):
             f"remove or impute non-finite values before fitting")
 
 
-def check_X(X, n_features=None, name="X"):
-    """Return X as a C-contiguous float64 (n, d) array with finite values."""
+def check_X(X, n_features=None, name="X", finite=True):
+    """Return X as a C-contiguous float64 (n, d) array.
+
+    With ``finite=False`` the values are not scanned for NaN and infinity; the
+    caller takes on that check (see :func:`fastgd.fit`, which defers it).
+    """
     arr = _to_float_array(X, name)
     if arr.ndim != 2:
         hint = ""
@@ -55,12 +60,13 @@ def check_X(X, n_features=None, name="X"):
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(f"{name} has {arr.shape[1]} features, but the model was fitted "
                          f"with {n_features}")
-    _check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 
-def check_y(y, n_samples):
-    """Return y as a 1-D float64 array of length ``n_samples`` with finite values."""
+def check_y(y, n_samples, finite=True):
+    """Return y as a 1-D float64 array of length ``n_samples`` (finite: as in check_X)."""
     arr = _to_float_array(y, "y")
     if arr.ndim != 1:
         raise ValueError(f"y must be 1-D with one target per sample, got shape {arr.shape}"
@@ -68,7 +74,8 @@ def check_y(y, n_samples):
     if arr.shape[0] != n_samples:
         raise ValueError(f"y has {arr.shape[0]} values but X has {n_samples} samples; "
                          f"they must have the same length")
-    _check_finite(arr, "y")
+    if finite:
+        check_finite(arr, "y")
     return arr
 
 
@@ -80,7 +87,7 @@ def check_coef_init(coef_init, n_features):
     if arr.ndim != 1 or arr.shape[0] != n_features:
         raise ValueError(f"coef_init must be 1-D with one value per feature "
                          f"({n_features}), got shape {arr.shape}")
-    _check_finite(arr, "coef_init")
+    check_finite(arr, "coef_init")
     return arr.copy()  # the kernels write to it; the caller's array stays as it was
 
 
@@ -135,9 +142,15 @@ def check_backend(backend):
     return check_choice(backend, "backend", BACKENDS)
 
 
-def check_random_state(random_state):
-    """The 64-bit seed for the shuffle generator; a fresh random one when None."""
+def check_random_state(random_state, needed=True):
+    """The 64-bit seed for the shuffle generator; a fresh random one when None.
+
+    When the generator is not ``needed`` (no shuffling) and no seed was given,
+    returns None rather than paying for a fresh one.
+    """
     if random_state is None:
+        if not needed:
+            return None
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
     seed = check_int(random_state, "random_state", minimum=0)
     if seed >= 2 ** 64:

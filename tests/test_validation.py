@@ -118,3 +118,23 @@ def test_predict_validates_X():
 def test_polynomial_features_bad_input(x, degree, message):
     with pytest.raises(ValueError, match=message):
         fastgd.polynomial_features(x, degree)
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+@pytest.mark.parametrize("method", ["sgd", "minibatch", "batch"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_data_is_reported_before_any_epoch_output(method, backend, bad, capsys):
+    """fit scans X and y for NaN/inf only when the first epoch's loss is not
+    finite; the error must still come before any verbose line or callback."""
+    calls = []
+    for position in [(0, 0), (5, 1), (3, 0)]:
+        X = X_OK.copy()
+        X[position] = bad
+        with pytest.raises(ValueError, match=r"X contains NaN or infinity"):
+            fastgd.fit(X, Y_OK, method=method, backend=backend, verbose=True,
+                       callback=lambda *a: calls.append(a), batch_size=4)
+        y = Y_OK.copy()
+        y[position[0]] = bad
+        with pytest.raises(ValueError, match=r"y contains NaN or infinity"):
+            fastgd.fit(X_OK, y, method=method, backend=backend, batch_size=4)
+    assert calls == [] and capsys.readouterr().out == ""
