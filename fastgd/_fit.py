@@ -5,8 +5,8 @@ from typing import Optional
 
 import numpy as np
 
+from . import _kernels, reference
 from . import _validation as check
-from . import reference
 from ._options import Method, Settings, Status
 
 #: Without a callback or verbose output, epochs run in C in blocks of this many
@@ -84,19 +84,14 @@ class FitResult:
         >>> result.predict([[3.0]]).round(3).tolist()
         [7.0]
         """
-        from ._kernels import predict
-
         X = check.check_X(X, n_features=self.coef.shape[0])
         out = np.empty(X.shape[0])
-        predict(X, self.coef, self.intercept, out)
+        _kernels.predict(X, self.coef, self.intercept, out)
         return out
 
 
-def _backend_runner(backend):
-    if backend == "python":
-        return reference.run_epochs
-    from ._kernels import run_epochs
-    return run_epochs
+#: The epoch runners of the two backends share one signature and one contract.
+_RUNNERS = {"cython": _kernels.run_epochs, "python": reference.run_epochs}
 
 
 def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_size=32,
@@ -206,7 +201,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     verbose = check.check_bool(verbose, "verbose")
     callback = check.check_callback(callback)
 
-    run_epochs = _backend_runner(backend)
+    run_epochs = _RUNNERS[backend]
     order = np.arange(n_samples, dtype=np.intp)
     rng_state = np.array([seed or 0], dtype=np.uint64)
     per_epoch = verbose or callback is not None

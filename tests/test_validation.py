@@ -138,3 +138,11 @@ def test_non_finite_data_is_reported_before_any_epoch_output(method, backend, ba
         with pytest.raises(ValueError, match=r"y contains NaN or infinity"):
             fastgd.fit(X_OK, y, method=method, backend=backend, batch_size=4)
     assert calls == [] and capsys.readouterr().out == ""
+
+
+def test_finite_values_whose_sum_overflows_are_accepted():
+    X = np.full((4, 1), 1e308)
+    with pytest.warns(fastgd.DivergenceWarning):
+        result = fastgd.fit(X, np.zeros(4), lr=1.0, coef_init=[1.0])
+    assert result.diverged and result.n_epochs == 1
+    fastgd.fit(np.ones((4, 1)), np.full(4, 1e308), lr=1e-300, max_epochs=1)
