@@ -34,7 +34,9 @@ def check_finite(arr, name):
     # Fast path: a finite sum proves every value finite (NaN and inf propagate)
     # without a boolean temporary as large as the array.  A sum that overflows
     # falls through to the exact test.
-    if np.isfinite(arr.sum()):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if np.isfinite(total):
         return
     finite = np.isfinite(arr)
     if not finite.all():
