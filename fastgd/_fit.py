@@ -96,7 +96,8 @@ _RUNNERS = {"cython": _kernels.run_epochs, "python": reference.run_epochs}
 
 def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_size=32,
         reduction="mean", coef_init=None, intercept_init=0.0, fit_intercept=True,
-        shuffle=False, random_state=None, backend="cython", verbose=False, callback=None):
+        shuffle=False, random_state=None, backend="cython", verbose=False, callback=None,
+        n_threads=None):
     """Fit ``y ~ X @ coef + intercept`` by gradient descent on the squared error.
 
     The per-sample loss is ``(p - y)**2`` as in the seed tutorial; its
@@ -147,6 +148,11 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         (epoch counts from 1; ``coef`` is a copy).  Returning ``False`` stops
         the fit.  With neither callback nor verbose output, the whole epoch
         loop runs in C without returning to Python.
+    n_threads : int or None, default=None
+        Threads that share the rows of one mini-batch or full batch (the
+        work is split in chunks of 256 rows, so small batches use one).  None
+        means every core this process may use.  The result is the same bits
+        for any value; per-sample SGD always runs on one thread.
 
     Returns
     -------
@@ -192,6 +198,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         shuffle=check.check_bool(shuffle, "shuffle"),
         stop_loss=(None if stop_loss is None else
                    check.check_real(stop_loss, "stop_loss", nonnegative=True, allow_inf=True)),
+        n_threads=check.check_n_threads(n_threads),
     )
     max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
     coef = check.check_coef_init(coef_init, n_features)

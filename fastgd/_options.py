@@ -48,6 +48,8 @@ class Settings:
     fit_intercept: bool
     shuffle: bool
     stop_loss: Optional[float]
+    #: Threads for the chunks of one group update; never changes the result.
+    n_threads: int = 1
 
     def update_size(self, n_samples: int) -> int:
         """Number of samples per update for a data set of ``n_samples`` rows."""

@@ -7,6 +7,7 @@ are copied whenever the kernels would write to them.
 """
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -173,3 +174,18 @@ def check_callback(callback):
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable or None, got {callback!r}")
     return callback
+
+
+def available_cores():
+    """Cores this process may run on (its CPU affinity where the OS reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_n_threads(n_threads):
+    """A thread count >= 1; None means every available core."""
+    if n_threads is None:
+        return available_cores()
+    return check_int(n_threads, "n_threads", minimum=1)

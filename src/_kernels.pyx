@@ -8,6 +8,7 @@ here, so the loops run without bounds checks and without the GIL.
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
+from cython.parallel cimport prange
 
 import numpy as np
 
@@ -27,6 +28,7 @@ cdef enum RunStatus:
 # Mirrors fastgd._options.CHUNK_ROWS.
 cdef enum:
     CHUNK_ROWS = 256
+    SLOTS_PER_THREAD = 4
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
@@ -48,11 +50,13 @@ cdef struct Options:
     bint shuffle
     bint has_stop_loss
     double stop_loss
+    int n_threads             # threads for the chunks of one group (bits do not depend on it)
 
 
 cdef struct Buffers:
-    double* grad          # group gradient (length d)
-    double* chunk_grad    # one chunk's gradient (length d)
+    double* grad          # a group's running sums (length d + 2)
+    double* slots         # n_slots chunk sums of length d + 2, filled in parallel
+    Py_ssize_t n_slots
     double* coef_start    # weights at the start of the epoch, for divergence
 
 
@@ -167,16 +171,20 @@ cdef double sgd_epoch(const double* X, const double* y, double* w, double* b,
 
 cdef void chunk_sums(const double* X, const double* y, const double* w, double b,
                      const Py_ssize_t* rows, Py_ssize_t n_rows, Py_ssize_t d,
-                     double* G, double* Gb, double* L) noexcept nogil:
-    """Sums over one chunk of rows, from zero: G += g*x, Gb += g, L += r*r."""
+                     double* out) noexcept nogil:
+    """Sums over one chunk of rows, from zero, into ``out`` (length d + 2).
+
+    ``out[:d]`` gets the sum of g*x, ``out[d]`` the sum of g and ``out[d+1]``
+    the sum of r*r.
+    """
     cdef double r0, r1, g0, g1
     cdef double sum_b = 0.0, sum_loss = 0.0
     cdef const double* x0
     cdef const double* x1
     cdef Py_ssize_t k = 0, j
-    memset(G, 0, d * sizeof(double))
+    memset(out, 0, d * sizeof(double))
     # Two rows at a time: their predictions are independent (the weights are
-    # fixed within a group), and one pass over G adds both rows' terms.  The
+    # fixed within a group), and one pass over out adds both rows' terms.  The
     # adds happen in row order, exactly as one row at a time.
     while k + 1 < n_rows:
         x0 = X + rows[k] * d
@@ -187,7 +195,7 @@ cdef void chunk_sums(const double* X, const double* y, const double* w, double b
         g0 = 2.0 * r0
         g1 = 2.0 * r1
         for j in range(d):
-            G[j] = (G[j] + g0 * x0[j]) + g1 * x1[j]
+            out[j] = (out[j] + g0 * x0[j]) + g1 * x1[j]
         sum_b = (sum_b + g0) + g1
         k += 2
     if k < n_rows:
@@ -196,32 +204,54 @@ cdef void chunk_sums(const double* X, const double* y, const double* w, double b
         sum_loss = sum_loss + r0 * r0
         g0 = 2.0 * r0
         for j in range(d):
-            G[j] = G[j] + g0 * x0[j]
+            out[j] = out[j] + g0 * x0[j]
         sum_b = sum_b + g0
-    Gb[0] = sum_b
-    L[0] = sum_loss
+    out[d] = sum_b
+    out[d + 1] = sum_loss
 
 
 cdef double group_update(const double* X, const double* y, double* w, double* b,
                          const Py_ssize_t* rows, Py_ssize_t m, Py_ssize_t d,
                          const Options* opt, Buffers* buf) noexcept nogil:
-    """One update from the m rows in ``rows``; returns the group's summed loss."""
-    cdef double Gb, L, chunk_Gb, chunk_L, grad
+    """One update from the m rows in ``rows``; returns the group's summed loss.
+
+    Chunks are summed in rounds of up to ``buf.n_slots`` chunks, each round's
+    chunks in parallel (one slot each), then added to the running sums in
+    chunk order.  The first chunk is summed straight into the running sums.
+    Which thread computes a chunk never changes its bits, so the result is
+    the same for any number of threads.
+    """
+    cdef Py_ssize_t stride = d + 2
+    cdef double* G = buf.grad  # running sums: G[:d], then sum of g, then loss
+    cdef double* target
     cdef double lr = opt.lr
-    cdef double* G = buf.grad
-    cdef double* chunk_G = buf.chunk_grad
-    cdef Py_ssize_t start, j
-    # The first chunk's sums are the running sums; later chunks add in order.
-    chunk_sums(X, y, w, b[0], rows, min(m, <Py_ssize_t>CHUNK_ROWS), d, G, &Gb, &L)
-    start = CHUNK_ROWS
-    while start < m:
-        chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d,
-                   chunk_G, &chunk_Gb, &chunk_L)
-        for j in range(d):
-            G[j] = G[j] + chunk_G[j]
-        Gb = Gb + chunk_Gb
-        L = L + chunk_L
-        start += CHUNK_ROWS
+    cdef double Gb, L
+    cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
+    cdef Py_ssize_t first, count, c, j, start
+    cdef int n_threads
+    first = 0
+    while first < n_chunks:
+        count = min(buf.n_slots, n_chunks - first)
+        n_threads = <int>min(<Py_ssize_t>opt.n_threads, count)
+        if n_threads > 1:
+            for c in prange(count, nogil=True, schedule="static", num_threads=n_threads):
+                start = (first + c) * CHUNK_ROWS
+                target = G if first + c == 0 else buf.slots + c * stride
+                chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS),
+                           d, target)
+        else:
+            for c in range(count):
+                start = (first + c) * CHUNK_ROWS
+                target = G if first + c == 0 else buf.slots + c * stride
+                chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS),
+                           d, target)
+        for c in range(1 if first == 0 else 0, count):
+            target = buf.slots + c * stride
+            for j in range(stride):
+                G[j] = G[j] + target[j]
+        first += count
+    Gb = G[d]
+    L = G[d + 1]
     if opt.mean_reduction:
         for j in range(d):
             w[j] = w[j] - lr * (G[j] / <double>m)
@@ -307,6 +337,9 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     opt.shuffle = settings.shuffle
     opt.has_stop_loss = settings.stop_loss is not None
     opt.stop_loss = settings.stop_loss if opt.has_stop_loss else 0.0
+    opt.n_threads = settings.n_threads
+    if opt.n_threads < 1:
+        raise ValueError("run_epochs: n_threads must be >= 1")
     # The layer above guarantees these; checking them here (once, outside the
     # loops) keeps a direct call with bad shapes from touching stray memory.
     if n < 1 or d < 1 or y.shape[0] != n or coef.shape[0] != d or order.shape[0] != n \
@@ -314,11 +347,14 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
         raise ValueError("run_epochs: inconsistent array shapes")
     if loss_out.shape[0] == 0:
         return 0, _Status.RAN_ALL
-    # Work space, allocated once per call, never inside the loops.
-    work = np.empty(3 * d, dtype=np.float64)
+    # Work space, allocated once per call, never inside the loops.  With
+    # threads, a round holds a few chunks per thread so that each parallel
+    # region has enough work to pay for starting it.
+    buf.n_slots = 1 if opt.n_threads == 1 else SLOTS_PER_THREAD * opt.n_threads
+    work = np.empty((buf.n_slots + 1) * (d + 2) + d, dtype=np.float64)
     buf.grad = &work[0]
-    buf.chunk_grad = &work[d]
-    buf.coef_start = &work[2 * d]
+    buf.slots = &work[d + 2]
+    buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
     with nogil:
         status = epochs_loop(&X[0, 0], &y[0], &coef[0], &intercept[0], &order[0],
                              &rng_state[0], &loss_out[0], loss_out.shape[0], n, d,

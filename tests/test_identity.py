@@ -6,6 +6,7 @@ Comparisons are on the raw IEEE-754 bit patterns, which is stricter than ``==``
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,10 +25,10 @@ def assert_same_bits(a, b):
     assert (a.n_epochs, a.converged, a.diverged) == (b.n_epochs, b.converged, b.diverged)
 
 
-def fit_both(X, y, **kwargs):
+def fit_both(X, y, n_threads=None, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastgd.DivergenceWarning)
-        compiled = fastgd.fit(X, y, backend="cython", **kwargs)
+        compiled = fastgd.fit(X, y, backend="cython", n_threads=n_threads, **kwargs)
         ref = fastgd.fit(X, y, backend="python", **kwargs)
     return compiled, ref
 
@@ -56,6 +57,7 @@ def problems(draw):
     )
     if draw(st.booleans()):
         kwargs["coef_init"] = rng.standard_normal(d)
+    kwargs["n_threads"] = draw(st.sampled_from([1, 2, 3]))
     return X, y, kwargs
 
 
@@ -77,6 +79,22 @@ def test_multi_chunk_groups_identical():
                         random_state=5)):
         compiled, ref = fit_both(X, y, max_epochs=3, **kwargs)
         assert_same_bits(compiled, ref)
+
+
+@pytest.mark.parametrize("method, batch_size", [("batch", 1), ("minibatch", 3000)])
+def test_thread_count_never_changes_the_bits(method, batch_size):
+    """Enough chunks for several parallel rounds (4 chunks per thread each),
+    and a last chunk shorter than the others."""
+    rng = np.random.default_rng(7)
+    n = 40 * CHUNK_ROWS + 101
+    X = rng.standard_normal((n, 21))
+    y = X @ rng.standard_normal(21) + 0.3 * rng.standard_normal(n)
+    kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.05,
+                  shuffle=True, random_state=11)
+    fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8)]
+    for other in fits[1:]:
+        assert_same_bits(fits[0], other)
+    assert_same_bits(fits[0], fastgd.fit(X, y, backend="python", **kwargs))
 
 
 def test_wide_rows_identical():

@@ -64,6 +64,8 @@ def test_bad_y(y, message):
     (dict(random_state=2**64), r"random_state must be < 2\*\*64"),
     (dict(random_state=1.5), r"random_state must be an integer"),
     (dict(callback=42), r"callback must be callable"),
+    (dict(n_threads=0), r"n_threads must be >= 1"),
+    (dict(n_threads=1.0), r"n_threads must be an integer"),
 ])
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
