@@ -14,13 +14,16 @@ Notation: ``w`` the coefficients (length d), ``b`` the intercept, ``x`` one row
 of X, ``t`` its target, ``lr`` the learning rate.
 
 Prediction
-    Eight partial sums ``s[k]``, each starting at ``0.0``; for ``j = 0 .. d-1``
-    in order, ``s[j % 8] = s[j % 8] + w[j] * x[j]``.  They are combined in the
-    fixed tree ``dot = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``, and
-    ``p = dot + b``.  (Independent partial sums let the kernel overlap the adds;
-    for d <= 2 this is exactly the seed's ``w1 * x**2 + w2 * x + w3``.)
-    ``b`` is added even when ``fit_intercept=False``: it then stays at
-    ``intercept_init``.
+    Eight partial sums: ``s[k]`` is the sum of the products ``w[j] * x[j]``
+    with ``j % 8 == k``, added in increasing j and starting from the first
+    product (no ``0.0`` in front).  The ``min(d, 8)`` partial sums are
+    combined pairwise: ``(s0 + s1), (s2 + s3), ...``, then pairs of those,
+    and so on, a leftover last element passing up unchanged, which for d >= 8
+    is ``dot = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``.  Then
+    ``p = dot + b``.  Independent partial sums let the kernel overlap the
+    adds; for d = 2 the whole prediction is the seed's
+    ``w1 * x**2 + w2 * x + w3``.  ``b`` is added even when
+    ``fit_intercept=False``: it then stays at ``intercept_init``.
 
 Per-sample loss and its gradient factor
     ``r = p - t``, ``loss = r * r`` and ``g = 2.0 * r``.  The gradient of the
@@ -107,12 +110,14 @@ def shuffle_in_place(order, state):
 
 
 def dot(w, x):
-    """``sum(w[j] * x[j])`` with eight partial sums combined in a fixed tree."""
-    s = [0.0] * N_PARTIAL_SUMS
-    for j in range(len(w)):
+    """``sum(w[j] * x[j])`` with eight partial sums combined pairwise (see above)."""
+    s = [w[k] * x[k] for k in range(min(len(w), N_PARTIAL_SUMS))]
+    for j in range(N_PARTIAL_SUMS, len(w)):
         k = j % N_PARTIAL_SUMS
         s[k] = s[k] + w[j] * x[j]
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    while len(s) > 1:
+        s = [s[i] + s[i + 1] if i + 1 < len(s) else s[i] for i in range(0, len(s), 2)]
+    return s[0]
 
 
 def sgd_epoch(X, y, w, b, order, settings):

@@ -95,29 +95,44 @@ cdef void shuffle_in_place(Py_ssize_t* order, Py_ssize_t n, uint64_t* state) noe
 # ------------------------------------------------------------------ arithmetic
 
 cdef inline double dot(const double* w, const double* x, Py_ssize_t d) noexcept nogil:
-    # Eight independent partial sums (s[j % 8]) so consecutive adds do not wait
-    # on each other; combined in the contract's fixed tree.
-    cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-    cdef double s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
-    cdef Py_ssize_t j = 0
-    cdef Py_ssize_t d8 = d - d % 8
-    if d <= 4:
-        # Short rows (the seed has d = 2): drop the empty partial sums from the
-        # tree.  Exact, not an approximation: every s[k] starts at +0.0, so no
-        # partial sum or tree node is ever -0.0, and v + 0.0 == v for any such
-        # v (NaN and inf included).  This shortens the latency chain of
-        # per-sample SGD, where each prediction waits for the previous update.
-        s0 = s0 + w[0] * x[0]
+    """The contract's dot product: eight partial sums (s[j % 8]) combined pairwise.
+
+    Independent partial sums let consecutive adds overlap instead of each
+    waiting for the last; short rows get straight-line code, since in
+    per-sample SGD each prediction waits for the previous update.
+    """
+    cdef double s0, s1, s2, s3, s4, s5, s6, s7
+    cdef Py_ssize_t j, d8
+    if d < 8:
+        s0 = w[0] * x[0]
         if d == 1:
             return s0
-        s1 = s1 + w[1] * x[1]
+        s0 = s0 + w[1] * x[1]
         if d == 2:
-            return s0 + s1
-        s2 = s2 + w[2] * x[2]
+            return s0
+        s2 = w[2] * x[2]
         if d == 3:
-            return (s0 + s1) + s2
-        s3 = s3 + w[3] * x[3]
-        return (s0 + s1) + (s2 + s3)
+            return s0 + s2
+        s2 = s2 + w[3] * x[3]
+        if d == 4:
+            return s0 + s2
+        s4 = w[4] * x[4]
+        if d == 5:
+            return (s0 + s2) + s4
+        s4 = s4 + w[5] * x[5]
+        if d == 6:
+            return (s0 + s2) + s4
+        return (s0 + s2) + (s4 + w[6] * x[6])
+    s0 = w[0] * x[0]
+    s1 = w[1] * x[1]
+    s2 = w[2] * x[2]
+    s3 = w[3] * x[3]
+    s4 = w[4] * x[4]
+    s5 = w[5] * x[5]
+    s6 = w[6] * x[6]
+    s7 = w[7] * x[7]
+    d8 = d - d % 8
+    j = 8
     while j < d8:
         s0 = s0 + w[j] * x[j]
         s1 = s1 + w[j + 1] * x[j + 1]

@@ -144,3 +144,18 @@ def test_shuffled_fits_reproducible_from_recorded_seed():
     again = fastgd.fit(X, y, shuffle=True, max_epochs=3, random_state=first.random_state,
                        backend="python")
     assert_same_bits(first, again)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 20).flatmap(lambda d: st.tuples(
+    st.lists(st.sampled_from([0.0, -0.0, 1.0, -1.0, 1e308, -1e308, 5e-324, 0.1, 3.0]),
+             min_size=d, max_size=d),
+    st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e308, 5e-324, 7.0]),
+             min_size=d, max_size=d),
+    st.sampled_from([0.0, -0.0, 1.0]))))
+def test_prediction_bits_with_signed_zeros_and_overflow(case):
+    """The dot product's tree, signed zeros and overflow included, matches."""
+    w, x, b = case
+    compiled = np.empty(1)
+    fastgd._kernels.predict(np.array([x]), np.array(w), b, compiled)
+    assert bits(compiled) == bits(fastgd.reference.predict(np.array([x]), np.array(w), b))
