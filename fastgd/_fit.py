@@ -23,7 +23,7 @@ class DivergenceWarning(RuntimeWarning):
     """
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False)
 class FitResult:
     """The outcome of :func:`fastgd.fit`.
 
@@ -240,7 +240,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         if status != Status.RAN_ALL:
             break
 
-    loss_history = np.concatenate(losses)
+    loss_history = losses[0].copy() if len(losses) == 1 else np.concatenate(losses)
     if status == Status.DIVERGED:
         warnings.warn(
             f"fit diverged at epoch {n_epochs} (method={method!r}, lr={settings.lr:g}): "

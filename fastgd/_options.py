@@ -3,9 +3,8 @@
 The Cython kernel mirrors these values in ``cdef enum`` blocks
 (``src/_kernels.pyx``); ``tests/test_kernels.py`` checks that the two agree.
 """
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Optional
+from typing import NamedTuple, Optional
 
 #: Rows of one update are summed in chunks of this many rows; chunk sums are
 #: then added in chunk order.  Fixed (never derived from a thread count), so
@@ -34,11 +33,11 @@ REDUCTIONS = ("mean", "sum")
 BACKENDS = ("cython", "python")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Everything an epoch runner needs besides the data and the mutable state.
 
-    Built once by :func:`fastgd.fit` from validated arguments.
+    Built once per fit by :func:`fastgd.fit` from validated arguments (a named
+    tuple: immutable, and cheap to build, which matters for small fits).
     """
 
     method: Method

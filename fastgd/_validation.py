@@ -37,7 +37,7 @@ def check_finite(arr, name):
     # falls through to the exact test.
     with np.errstate(over="ignore", invalid="ignore"):
         total = arr.sum()
-    if np.isfinite(total):
+    if math.isfinite(total):
         return
     finite = np.isfinite(arr)
     if not finite.all():
