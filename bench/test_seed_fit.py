@@ -5,7 +5,7 @@ written down as the specification).  Target: >= 50x.
 """
 import fastgd
 import pytest
-from fastgd.demo import SEED_SETTINGS, seed_data
+from fastgd.demo import SEED_SETTINGS, seed_data, seed_script
 
 pytestmark = pytest.mark.benchmark(group="seed-fit")
 
@@ -31,3 +31,11 @@ def test_python_reference(timed):
     assert result.coef.tolist() == fast.coef.tolist()
     assert result.intercept == fast.intercept
     assert result.loss_history.tolist() == fast.loss_history.tolist()
+
+
+def test_seed_script(timed):
+    """The tutorial's own loop in plain Python: what a reader would otherwise run."""
+    w1, w2, w3, losses = timed("the seed's own Python loop", seed_script, rows=len(SEED_y))
+    fast = fit_seed("cython")
+    assert [w1, w2] == fast.coef.tolist() and w3 == fast.intercept
+    assert len(losses) == fast.n_epochs

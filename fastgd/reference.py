@@ -110,7 +110,11 @@ def shuffle_in_place(order, state):
 
 
 def dot(w, x):
-    """``sum(w[j] * x[j])`` with eight partial sums combined pairwise (see above)."""
+    """``sum(w[j] * x[j])`` with eight partial sums combined pairwise (see above).
+
+    >>> dot([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])  # (1*4 + 2*5) + 3*6
+    32.0
+    """
     s = [w[k] * x[k] for k in range(min(len(w), N_PARTIAL_SUMS))]
     for j in range(N_PARTIAL_SUMS, len(w)):
         k = j % N_PARTIAL_SUMS

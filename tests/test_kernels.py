@@ -1,6 +1,4 @@
 """The compiled module itself: codes mirrored from fastgd._options, guarded entry points."""
-import doctest
-
 import numpy as np
 import pytest
 
@@ -54,9 +52,3 @@ def test_dot_tree_order_is_observable():
     out = np.empty(1)
     _kernels.predict(np.array([x]), np.array(w), 0.0, out)
     assert out[0] == tree
-
-
-@pytest.mark.parametrize("module", [fastgd, fastgd._fit])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -2,37 +2,13 @@
 import pytest
 
 import fastgd
+from fastgd.demo import seed_script
 
 # What the seed's own script prints (../shared/seed/README.md, section 3).
 SEED_W1 = 2.188697138503384
 SEED_W2 = 2.753474684969485
 SEED_W3 = 4.060020789555843
 SEED_FINAL_LOSS = 9.982101075760426e-05
-
-
-def seed_script():
-    """The seed's loop, transcribed with its own Python float arithmetic."""
-    X = [0.01 * x for x in range(100)]
-    Y = [2 * x**2 + 3 * x + 4 for x in X]
-    w1, w2, w3 = 1, 0, -1
-    lr = 0.1
-    losses = []
-    for epoch in range(1000):
-        epoch_loss = 0
-        for x, y_true in zip(X, Y):
-            y_pred = w1 * x**2 + w2 * x + w3
-            epoch_loss += (y_pred - y_true) ** 2
-            grad_w1 = 2 * (y_pred - y_true) * x**2
-            grad_w2 = 2 * (y_pred - y_true) * x
-            grad_w3 = 2 * (y_pred - y_true)
-            w1 = w1 - lr * grad_w1
-            w2 = w2 - lr * grad_w2
-            w3 = w3 - lr * grad_w3
-        epoch_loss /= len(X)
-        losses.append(epoch_loss)
-        if epoch_loss < 0.0001:
-            break
-    return w1, w2, w3, losses
 
 
 def test_seed_script_transcription_prints_the_published_weights():

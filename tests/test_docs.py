@@ -1,0 +1,20 @@
+"""Every example in a public docstring runs and prints what it shows."""
+import doctest
+
+import pytest
+
+import fastgd
+import fastgd._fit
+import fastgd.cli
+import fastgd.demo
+import fastgd.plot
+import fastgd.reference
+
+
+@pytest.mark.parametrize("module", [fastgd, fastgd._fit, fastgd.demo, fastgd.plot,
+                                    fastgd.reference, fastgd.cli])
+def test_docstring_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
+    if module is not fastgd.cli:
+        assert result.attempted > 0
