@@ -352,9 +352,10 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     opt.shuffle = settings.shuffle
     opt.has_stop_loss = settings.stop_loss is not None
     opt.stop_loss = settings.stop_loss if opt.has_stop_loss else 0.0
-    opt.n_threads = settings.n_threads
-    if opt.n_threads < 1:
+    if settings.n_threads < 1:
         raise ValueError("run_epochs: n_threads must be >= 1")
+    # More threads than this could never be busy (a group has fewer chunks).
+    opt.n_threads = min(settings.n_threads, 1 << 16)
     # The layer above guarantees these; checking them here (once, outside the
     # loops) keeps a direct call with bad shapes from touching stray memory.
     if n < 1 or d < 1 or y.shape[0] != n or coef.shape[0] != d or order.shape[0] != n \
@@ -365,7 +366,11 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     # Work space, allocated once per call, never inside the loops.  With
     # threads, a round holds a few chunks per thread so that each parallel
     # region has enough work to pay for starting it.
-    buf.n_slots = 1 if opt.n_threads == 1 else SLOTS_PER_THREAD * opt.n_threads
+    # Never more slots than a group has chunks, so memory stays bounded by the
+    # data whatever n_threads says.
+    buf.n_slots = 1 if opt.n_threads == 1 else min(
+        SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
+        (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
     work = np.empty((buf.n_slots + 1) * (d + 2) + d, dtype=np.float64)
     buf.grad = &work[0]
     buf.slots = &work[d + 2]

@@ -91,7 +91,7 @@ def test_thread_count_never_changes_the_bits(method, batch_size):
     y = X @ rng.standard_normal(21) + 0.3 * rng.standard_normal(n)
     kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.05,
                   shuffle=True, random_state=11)
-    fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8)]
+    fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8, 10**12)]
     for other in fits[1:]:
         assert_same_bits(fits[0], other)
     assert_same_bits(fits[0], fastgd.fit(X, y, backend="python", **kwargs))
