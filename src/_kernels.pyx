@@ -14,6 +14,19 @@ import numpy as np
 
 from fastgd._options import Status as _Status
 
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define FASTGD_HAVE_OPENMP 1
+    #else
+    #define FASTGD_HAVE_OPENMP 0
+    #endif
+    """
+    const int HAVE_OPENMP "FASTGD_HAVE_OPENMP"
+
+#: Whether this build runs group updates on several threads.
+OPENMP = bool(HAVE_OPENMP)
+
 # Mirrors fastgd._options.Method and Status (checked by tests/test_kernels.py).
 cdef enum Method:
     METHOD_SGD = 0
@@ -28,7 +41,8 @@ cdef enum RunStatus:
 # Mirrors fastgd._options.CHUNK_ROWS.
 cdef enum:
     CHUNK_ROWS = 256
-    SLOTS_PER_THREAD = 4
+    SLOTS_PER_THREAD = 16
+    MIN_THREAD_WORK = 1 << 18
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
@@ -225,6 +239,35 @@ cdef void chunk_sums(const double* X, const double* y, const double* w, double b
     out[d + 1] = sum_loss
 
 
+cdef inline int round_threads(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads) noexcept nogil:
+    """Threads for a round of ``n_chunks`` chunks: at most ``n_threads``, and
+    only as many as get MIN_THREAD_WORK multiply-adds (about 0.1 ms) each.
+
+    Each parallel region ends in a barrier, and on a busy machine a
+    descheduled thread can hold a barrier for a whole scheduler time slice;
+    small rounds are faster and steadier on one thread.  Without OpenMP the
+    answer is 1.
+    """
+    if not HAVE_OPENMP:
+        return 1
+    return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks * CHUNK_ROWS * d // MIN_THREAD_WORK))
+
+
+def threads_for_round(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads):
+    """How many threads a round of ``n_chunks`` chunks of width ``d`` runs on (for tests)."""
+    return round_threads(n_chunks, d, n_threads)
+
+
+cdef inline void sum_chunk_of_group(const double* X, const double* y, const double* w,
+                                    double b, const Py_ssize_t* rows, Py_ssize_t m,
+                                    Py_ssize_t d, Py_ssize_t chunk, Py_ssize_t slot,
+                                    Buffers* buf) noexcept nogil:
+    """Sum chunk ``chunk`` of a group into its slot (chunk 0: into the running sums)."""
+    cdef Py_ssize_t start = chunk * CHUNK_ROWS
+    cdef double* out = buf.grad if chunk == 0 else buf.slots + slot * (d + 2)
+    chunk_sums(X, y, w, b, rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d, out)
+
+
 cdef double group_update(const double* X, const double* y, double* w, double* b,
                          const Py_ssize_t* rows, Py_ssize_t m, Py_ssize_t d,
                          const Options* opt, Buffers* buf) noexcept nogil:
@@ -238,32 +281,28 @@ cdef double group_update(const double* X, const double* y, double* w, double* b,
     """
     cdef Py_ssize_t stride = d + 2
     cdef double* G = buf.grad  # running sums: G[:d], then sum of g, then loss
-    cdef double* target
+    cdef double* slot
     cdef double lr = opt.lr
     cdef double Gb, L
     cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
-    cdef Py_ssize_t first, count, c, j, start
+    cdef Py_ssize_t first, count, c, j
     cdef int n_threads
     first = 0
     while first < n_chunks:
         count = min(buf.n_slots, n_chunks - first)
-        n_threads = <int>min(<Py_ssize_t>opt.n_threads, count)
+        n_threads = round_threads(count, d, opt.n_threads)
+        # A parallel region costs about a microsecond to enter: not worth it
+        # for the one chunk of a typical mini-batch.
         if n_threads > 1:
             for c in prange(count, nogil=True, schedule="static", num_threads=n_threads):
-                start = (first + c) * CHUNK_ROWS
-                target = G if first + c == 0 else buf.slots + c * stride
-                chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS),
-                           d, target)
+                sum_chunk_of_group(X, y, w, b[0], rows, m, d, first + c, c, buf)
         else:
             for c in range(count):
-                start = (first + c) * CHUNK_ROWS
-                target = G if first + c == 0 else buf.slots + c * stride
-                chunk_sums(X, y, w, b[0], rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS),
-                           d, target)
+                sum_chunk_of_group(X, y, w, b[0], rows, m, d, first + c, c, buf)
         for c in range(1 if first == 0 else 0, count):
-            target = buf.slots + c * stride
+            slot = buf.slots + c * stride
             for j in range(stride):
-                G[j] = G[j] + target[j]
+                G[j] = G[j] + slot[j]
         first += count
     Gb = G[d]
     L = G[d + 1]
@@ -364,8 +403,10 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     if loss_out.shape[0] == 0:
         return 0, _Status.RAN_ALL
     # Work space, allocated once per call, never inside the loops.  With
-    # threads, a round holds a few chunks per thread so that each parallel
-    # region has enough work to pay for starting it.
+    # threads, a round holds many chunks per thread: each parallel region ends
+    # in a barrier, and on a busy machine a descheduled thread can hold the
+    # barrier for a whole scheduler time slice, so fewer, larger regions are
+    # much steadier.
     # Never more slots than a group has chunks, so memory stays bounded by the
     # data whatever n_threads says.
     buf.n_slots = 1 if opt.n_threads == 1 else min(

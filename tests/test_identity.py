@@ -3,6 +3,7 @@
 Comparisons are on the raw IEEE-754 bit patterns, which is stricter than ``==``
 (it also tells 0.0 from -0.0, and compares NaN loss entries of diverged fits).
 """
+import os
 import warnings
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastgd
+from fastgd import _kernels
 from fastgd._options import CHUNK_ROWS
 
 
@@ -81,20 +83,31 @@ def test_multi_chunk_groups_identical():
         assert_same_bits(compiled, ref)
 
 
-@pytest.mark.parametrize("method, batch_size", [("batch", 1), ("minibatch", 3000)])
+@pytest.mark.parametrize("method, batch_size", [("batch", 1), ("minibatch", 6000)])
 def test_thread_count_never_changes_the_bits(method, batch_size):
-    """Enough chunks for several parallel rounds (4 chunks per thread each),
-    and a last chunk shorter than the others."""
+    """Enough chunks for parallel rounds (16 chunks per thread each), and a
+    last chunk shorter than the others."""
     rng = np.random.default_rng(7)
-    n = 40 * CHUNK_ROWS + 101
-    X = rng.standard_normal((n, 21))
-    y = X @ rng.standard_normal(21) + 0.3 * rng.standard_normal(n)
-    kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.05,
+    n, d = 40 * CHUNK_ROWS + 101, 64
+    X = rng.standard_normal((n, d))
+    y = X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(n)
+    kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.01,
                   shuffle=True, random_state=11)
     fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8, 10**12)]
     for other in fits[1:]:
         assert_same_bits(fits[0], other)
     assert_same_bits(fits[0], fastgd.fit(X, y, backend="python", **kwargs))
+    # The rounds of this problem really do run on several threads.
+    for n_threads in (2, 3):
+        assert _kernels.threads_for_round(16 * n_threads, d, n_threads) == n_threads
+
+
+def test_openmp_is_built_in_unless_disabled():
+    """CI's build must run threads; FASTGD_NO_OPENMP=1 is the only way out."""
+    if os.environ.get("FASTGD_NO_OPENMP", "") in ("", "0"):
+        assert _kernels.OPENMP
+    else:
+        assert _kernels.threads_for_round(1000, 1000, 4) == 1
 
 
 def test_wide_rows_identical():
