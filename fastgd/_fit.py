@@ -5,8 +5,9 @@ from typing import Optional
 
 import numpy as np
 
-from . import _kernels, reference
 from . import _validation as check
+from . import reference
+from ._native import kernels as _kernels
 from ._options import Method, Settings, Status
 
 #: Without a callback or verbose output, epochs run in C in blocks of this many
@@ -150,9 +151,10 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         loop runs in C without returning to Python.
     n_threads : int or None, default=None
         Threads that share the rows of one mini-batch or full batch (the
-        work is split in chunks of 256 rows, so small batches use one).  None
-        means every core this process may use.  The result is the same bits
-        for any value; per-sample SGD always runs on one thread.
+        work is split in chunks of 256 rows, and small batches use one).  None
+        means OpenMP's default: ``OMP_NUM_THREADS`` if set, else every core
+        (threadpoolctl's limits apply too).  The result is the same bits for
+        any value; per-sample SGD always runs on one thread.
 
     Returns
     -------
@@ -198,7 +200,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         shuffle=check.check_bool(shuffle, "shuffle"),
         stop_loss=(None if stop_loss is None else
                    check.check_real(stop_loss, "stop_loss", nonnegative=True, allow_inf=True)),
-        n_threads=check.check_n_threads(n_threads),
+        n_threads=check.check_n_threads(n_threads, default=_kernels.default_threads()),
     )
     max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
     coef = check.check_coef_init(coef_init, n_features)

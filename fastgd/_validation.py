@@ -7,7 +7,6 @@ are copied whenever the kernels would write to them.
 """
 import math
 import numbers
-import os
 
 import numpy as np
 
@@ -176,16 +175,8 @@ def check_callback(callback):
     return callback
 
 
-def available_cores():
-    """Cores this process may run on (its CPU affinity where the OS reports one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def check_n_threads(n_threads):
-    """A thread count >= 1; None means every available core."""
+def check_n_threads(n_threads, default):
+    """A thread count >= 1; None means ``default`` (OpenMP's own choice)."""
     if n_threads is None:
-        return available_cores()
+        return default
     return check_int(n_threads, "n_threads", minimum=1)

@@ -21,8 +21,15 @@ cdef extern from *:
     #else
     #define FASTGD_HAVE_OPENMP 0
     #endif
+    #ifdef _OPENMP
+    #include <omp.h>
+    static int fastgd_omp_max_threads(void) { return omp_get_max_threads(); }
+    #else
+    static int fastgd_omp_max_threads(void) { return 1; }
+    #endif
     """
     const int HAVE_OPENMP "FASTGD_HAVE_OPENMP"
+    int omp_max_threads "fastgd_omp_max_threads" ()
 
 #: Whether this build runs group updates on several threads.
 OPENMP = bool(HAVE_OPENMP)
@@ -251,6 +258,11 @@ cdef inline int round_threads(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads) 
     if not HAVE_OPENMP:
         return 1
     return <int>max(1, min(<Py_ssize_t>n_threads, n_chunks * CHUNK_ROWS * d // MIN_THREAD_WORK))
+
+
+def default_threads():
+    """OpenMP's default thread count (OMP_NUM_THREADS, threadpoolctl, cores); 1 without OpenMP."""
+    return omp_max_threads()
 
 
 def threads_for_round(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads):

@@ -10,7 +10,7 @@ import pytest
 from fastgd.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# What the seed's own script prints (../shared/seed/README.md, section 3).
+# What the tutorial's own script prints.
 SEED_WEIGHTS = "w1 = 2.188697138503384, w2 = 2.753474684969485, w3 = 4.060020789555843"
 SPEEDUP_LINE = re.compile(r"^cython backend: [0-9.e+-]+ ms, python reference: [0-9.e+-]+ ms, "
                           r"speed-up [0-9]+x$", re.MULTILINE)
@@ -71,8 +71,10 @@ def test_demo_writes_the_png(demo_run):
 
 def test_python_dash_m_fastgd_runs_the_demo(tmp_path):
     out = tmp_path / "sub.png"
+    # Run from an empty directory: from a source checkout's root, `-m fastgd`
+    # would find the unbuilt source tree before the installed package.
     proc = subprocess.run([sys.executable, "-m", "fastgd", "demo", "--quiet", "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert not re.search(r"^epoch ", proc.stdout, re.MULTILINE)  # --quiet
     assert SEED_WEIGHTS in proc.stdout

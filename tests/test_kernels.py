@@ -52,3 +52,47 @@ def test_dot_tree_order_is_observable():
     out = np.empty(1)
     _kernels.predict(np.array([x]), np.array(w), 0.0, out)
     assert out[0] == tree
+
+
+def test_unbuilt_source_tree_gives_a_clear_import_error(tmp_path):
+    """A copy of the package without its compiled kernels, as in a fresh clone.
+
+    The copy gets another name, so that no installed or editable fastgd can
+    stand in for the missing module.
+    """
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = Path(fastgd.__file__).resolve().parent
+    shutil.copytree(source, tmp_path / "fastgd_unbuilt",
+                    ignore=shutil.ignore_patterns("_kernels*.so", "_kernels*.pyd", "__pycache__"))
+    proc = subprocess.run([sys.executable, "-c", "import fastgd_unbuilt"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "compiled kernels (fastgd._kernels) are missing" in proc.stderr, proc.stderr
+    assert "pip install" in proc.stderr
+
+
+def test_spin_setting_does_not_leak_into_the_environment(tmp_path):
+    import subprocess
+    import sys
+    code = "import os, fastgd; print('GOMP_SPINCOUNT' in os.environ)"
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "False"
+
+
+def test_default_threads_follow_openmp(tmp_path):
+    import subprocess
+    import sys
+    code = "import fastgd._native as n; print(n.kernels.default_threads())"
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "3"}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) == (3 if _kernels.OPENMP else 1)
