@@ -20,7 +20,7 @@ _MAX_BLOCK = 1 << 20
 class DivergenceWarning(RuntimeWarning):
     """A fit stopped because its loss or weights stopped being finite.
 
-    The usual cure is a smaller learning rate (the seed tutorial's question 2).
+    The usual cure is a smaller learning rate (the tutorial's closing question).
     """
 
 
@@ -101,7 +101,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_threads=None):
     """Fit ``y ~ X @ coef + intercept`` by gradient descent on the squared error.
 
-    The per-sample loss is ``(p - y)**2`` as in the seed tutorial; its
+    The per-sample loss is ``(p - y)**2`` as in the tutorial fastgd grew from; its
     gradient is ``2 * (p - y) * x``.  Both backends follow the arithmetic
     contract in :mod:`fastgd.reference` and return identical bits.
 
@@ -169,7 +169,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
 
     Examples
     --------
-    The seed tutorial's fit of ``y = 2x^2 + 3x + 4``:
+    The gradient-descent tutorial's fit of ``y = 2x^2 + 3x + 4``:
 
     >>> import fastgd
     >>> x = [0.01 * i for i in range(100)]
@@ -259,8 +259,8 @@ def polynomial_features(x, degree):
     """Powers of a 1-D ``x`` as columns ``x**degree, ..., x**1``, highest first.
 
     The column order is that of :func:`numpy.polyfit`, so with ``degree=2`` the
-    coefficients of a fit pair with ``x**2`` and ``x`` as the seed's ``w1`` and
-    ``w2``; the seed's ``w3`` is the intercept.  Each column is NumPy's
+    coefficients of a fit pair with ``x**2`` and ``x`` as the tutorial's ``w1`` and
+    ``w2``; its ``w3`` is the intercept.  Each column is NumPy's
     ``x ** k``.
 
     Parameters

@@ -24,17 +24,19 @@ def build_parser():
         prog=PROG,
         description="Gradient descent in typed Cython kernels, bit-identical to a "
                     "pure-Python reference.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
-        "demo", help="run the seed tutorial's example and save a figure",
-        description="Fit y = 2x^2 + 3x + 4 by per-sample SGD as the seed tutorial does, "
+        "demo", help="run the gradient-descent tutorial's example and save a figure",
+        description="Fit y = 2x^2 + 3x + 4 by per-sample SGD as the tutorial fastgd grew from does, "
                     "print its epochs and weights, time the Cython backend against the "
                     "Python reference, and save a figure of the fit, the update rules "
                     "and a learning-rate sweep.")
     demo.add_argument("--out", type=Path, default=Path("fastgd-demo.png"), metavar="PATH",
                       help="where to write the PNG figure (default: %(default)s)")
     demo.add_argument("--quiet", action="store_true",
-                      help="do not print the seed fit's per-epoch lines")
+                      help="do not print the tutorial fit's per-epoch lines")
     return parser
 
 

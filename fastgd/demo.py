@@ -1,4 +1,8 @@
-"""The seed tutorial's worked example, run through fastgd (``fastgd demo``).
+"""The gradient-descent tutorial's worked example, run through fastgd (``fastgd demo``).
+
+fastgd grew out of a short tutorial on gradient descent (in fastgd's own
+development notes it is "the seed") that fits ``y = w1*x**2 + w2*x + w3`` by
+per-sample SGD.
 
 The demo fits ``y = 2x^2 + 3x + 4`` by per-sample SGD exactly as the seed does
 (same data built from Python floats, same start, learning rate and stopping
@@ -258,7 +262,7 @@ def run_demo(out="fastgd-demo.png", *, verbose=True):
 
     x, y = seed_data()
     X = polynomial_features(x, 2)
-    print("fastgd demo: the seed tutorial's fit of y = 2x^2 + 3x + 4 by per-sample SGD "
+    print("fastgd demo: the gradient-descent tutorial's fit of y = 2x^2 + 3x + 4 by per-sample SGD "
           "(lr = 0.1)")
     seed_fit = fit(X, y, verbose=verbose, **SEED_SETTINGS)
     outcome = "loss < 0.0001" if seed_fit.converged else "epoch limit reached"
@@ -273,7 +277,7 @@ def run_demo(out="fastgd-demo.png", *, verbose=True):
           f"speed-up {timing.speedup:.0f}x")
     print("identical bits on both backends: " + ("yes" if timing.identical else "NO"))
     script_seconds = _best_time(seed_script, 5, 0.01)
-    print(f"the seed's own Python loop: {script_seconds * 1e3:.3g} ms, "
+    print(f"the tutorial's own Python loop: {script_seconds * 1e3:.3g} ms, "
           f"fastgd is {script_seconds / timing.cython_seconds:.0f}x faster")
 
     method_fits = compare_methods(X, y)

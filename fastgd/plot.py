@@ -19,7 +19,7 @@ DPI = 100
 def plot_fit(ax, x, y, result):
     """Scatter the true ``y`` over ``x`` in red and draw the fit's predictions.
 
-    This is the seed tutorial's own plot.
+    This is the tutorial's own plot.
 
     Parameters
     ----------
@@ -208,12 +208,12 @@ def demo_figure(path, x, y, seed_fit, method_fits, sweep_fits):
     ax_fit, ax_methods, ax_sweep = fig.subplots(1, 3)
 
     plot_fit(ax_fit, x, y, seed_fit)
-    ax_fit.set_title(f"Seed example: y = 2x² + 3x + 4, per-sample SGD\n"
+    ax_fit.set_title(f"The tutorial's fit: y = 2x² + 3x + 4, per-sample SGD\n"
                      f"lr = 0.1, stopped at epoch {seed_fit.n_epochs} (loss < 1e-4)")
     plot_loss_curves(ax_methods, method_fits)
     n_epochs = max(result.n_epochs for result in method_fits.values())
-    ax_methods.set_title(f"Update rules on the seed data\n{n_epochs} epochs from the "
-                         "seed's start, no stop_loss")
+    ax_methods.set_title(f"Update rules on the tutorial's data\n{n_epochs} epochs from its "
+                         "start, no stop_loss")
     plot_lr_sweep(ax_sweep, sweep_fits)
     ax_sweep.set_title("Learning rate of per-sample SGD\ntoo small crawls, too large "
                        "diverges")

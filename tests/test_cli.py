@@ -107,3 +107,11 @@ def test_no_command_prints_help_and_fails(capsys):
 def test_bad_option_is_a_usage_error(capsys):
     assert main(["demo", "--no-such-option"]) == 2
     assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    import fastgd
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"fastgd {fastgd.__version__}"
