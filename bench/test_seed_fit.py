@@ -35,7 +35,7 @@ def test_python_reference(timed):
 
 def test_seed_script(timed):
     """The tutorial's own loop in plain Python: what a reader would otherwise run."""
-    w1, w2, w3, losses = timed("the seed's own Python loop", seed_script, rows=len(SEED_y))
+    w1, w2, w3, losses = timed("the tutorial's own Python loop", seed_script, rows=len(SEED_y))
     fast = fit_seed("cython")
     assert [w1, w2] == fast.coef.tolist() and w3 == fast.intercept
     assert len(losses) == fast.n_epochs
