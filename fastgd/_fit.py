@@ -244,10 +244,11 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
 
     loss_history = losses[0].copy() if len(losses) == 1 else np.concatenate(losses)
     if status == Status.DIVERGED:
+        kept = f"epoch {n_epochs - 1}" if n_epochs > 1 else "the start (coef_init, intercept_init)"
         warnings.warn(
             f"fit diverged at epoch {n_epochs} (method={method!r}, lr={settings.lr:g}): "
-            f"its loss or weights were not finite; returning the weights of epoch "
-            f"{n_epochs - 1}. Try a smaller lr.", DivergenceWarning, stacklevel=2)
+            f"its loss or weights were not finite; returning the weights of {kept}. "
+            f"Try a smaller lr.", DivergenceWarning, stacklevel=2)
     return FitResult(
         coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
         n_epochs=n_epochs, converged=status == Status.CONVERGED,
@@ -282,9 +283,7 @@ def polynomial_features(x, degree):
            [4., 2.],
            [9., 3.]])
     """
-    arr = check._to_float_array(x, "x")
-    if arr.ndim != 1:
-        raise ValueError(f"x must be 1-D, got shape {arr.shape}")
+    arr = check.check_1d(x, "x")
     degree = check.check_int(degree, "degree", minimum=1)
     powers = np.arange(degree, 0, -1)
     return np.ascontiguousarray(arr[:, None] ** powers[None, :])

@@ -86,6 +86,14 @@ def check_y(y, n_samples, finite=True):
     return arr
 
 
+def check_1d(values, name):
+    """Return ``values`` as a 1-D float64 array (values are not scanned for NaN)."""
+    arr = _to_float_array(values, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    return arr
+
+
 def check_coef_init(coef_init, n_features):
     """A fresh float64 copy of ``coef_init`` (zeros when None), of length ``n_features``."""
     if coef_init is None:
