@@ -1,4 +1,5 @@
 """fastgd.fit: validate once, choose a backend, run the epochs, build the FitResult."""
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Optional
@@ -10,11 +11,16 @@ from . import reference
 from ._native import kernels as _kernels
 from ._options import Method, Settings, Status
 
-#: Without a callback or verbose output, epochs run in C in blocks of this many
-#: (growing up to _MAX_BLOCK), so a huge ``max_epochs`` never allocates a huge
-#: loss buffer up front.
-_FIRST_BLOCK = 1024
-_MAX_BLOCK = 1 << 20
+#: Without a callback or verbose output, epochs run in C in blocks: the first
+#: one about _FIRST_BLOCK_WORK multiply-adds long (at most _MAX_BLOCK epochs,
+#: so small fits like the tutorial's finish in one call), the later ones sized
+#: from the measured time per epoch to last about _BLOCK_SECONDS.  Python
+#: regains control between blocks, so Ctrl-C is seen within about that long
+#: (plus one epoch), and a huge ``max_epochs`` never allocates a huge loss
+#: buffer up front.
+_FIRST_BLOCK_WORK = 1 << 24
+_BLOCK_SECONDS = 0.2
+_MAX_BLOCK = 1 << 16
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -219,11 +225,13 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     n_epochs = 0
     status = Status.RAN_ALL
     stopped_by_callback = False
-    block = 1 if per_epoch else _FIRST_BLOCK
+    block = 1 if per_epoch else max(1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
     while n_epochs < max_epochs:
         loss_block = np.empty(min(block, max_epochs - n_epochs))
+        started = time.perf_counter()
         n_run, status = run_epochs(X, y, coef, intercept, order, rng_state, loss_block,
                                    settings)
+        seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
         losses.append(loss_block[:n_run])
         if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
             check.check_finite(X, "X")
@@ -238,7 +246,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                     stopped_by_callback = True
                     break
         else:
-            block = min(2 * block, _MAX_BLOCK)
+            block = max(1, min(_MAX_BLOCK, int(_BLOCK_SECONDS / max(seconds_per_epoch, 1e-9))))
         if status != Status.RAN_ALL:
             break
 

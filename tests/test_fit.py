@@ -66,7 +66,7 @@ def test_fit_intercept_false_keeps_intercept_init():
     assert result.intercept == 1.5
 
 
-def test_max_epochs_without_stop_runs_them_all_across_blocks():
+def test_max_epochs_without_stop_runs_them_all_and_matches_epoch_by_epoch():
     X, y = small_problem(n=5)
     result = fastgd.fit(X, y, lr=1e-4, max_epochs=2500)
     assert result.n_epochs == 2500 == len(result.loss_history)
@@ -145,3 +145,40 @@ def test_results_are_reproducible_across_calls(seed):
     c = fastgd.fit(X, y, shuffle=True, random_state=4, **settings)
     assert a.coef.tolist() == b.coef.tolist()
     assert a.coef.tolist() != c.coef.tolist()
+
+
+def test_long_fits_return_to_python_often(monkeypatch):
+    """Epochs run in blocks sized to ~0.2 s, so Ctrl-C is seen soon; the
+    blocks never change the result."""
+    from fastgd import _fit
+
+    sizes = []
+    real = _fit._RUNNERS["cython"]
+
+    def recording(*args):
+        sizes.append(len(args[6]))  # loss_out
+        return real(*args)
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20000, 100))  # 2e6 values: the first block is 8 epochs
+    y = rng.standard_normal(20000)
+    monkeypatch.setitem(_fit._RUNNERS, "cython", recording)
+    result = fastgd.fit(X, y, method="batch", lr=1e-3, max_epochs=30)
+    assert sizes[0] == _fit._FIRST_BLOCK_WORK // X.size == 8
+    assert sum(sizes[:-1]) < 30 <= sum(sizes) and len(sizes) >= 2
+    monkeypatch.undo()
+    stepwise = fastgd.fit(X, y, method="batch", lr=1e-3, max_epochs=30,
+                          callback=lambda *a: None)
+    assert stepwise.coef.tolist() == result.coef.tolist()
+    assert result.n_epochs == 30
+
+
+def test_small_fits_run_in_one_call(monkeypatch, seed):
+    from fastgd import _fit
+
+    calls = []
+    real = _fit._RUNNERS["cython"]
+    monkeypatch.setitem(_fit._RUNNERS, "cython", lambda *a: calls.append(1) or real(*a))
+    X, y, settings = seed
+    assert fastgd.fit(X, y, **settings).n_epochs == 50
+    assert len(calls) == 1
