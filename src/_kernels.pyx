@@ -17,14 +17,11 @@ from fastgd._options import Status as _Status
 cdef extern from *:
     """
     #ifdef _OPENMP
-    #define FASTGD_HAVE_OPENMP 1
-    #else
-    #define FASTGD_HAVE_OPENMP 0
-    #endif
-    #ifdef _OPENMP
     #include <omp.h>
+    #define FASTGD_HAVE_OPENMP 1
     static int fastgd_omp_max_threads(void) { return omp_get_max_threads(); }
     #else
+    #define FASTGD_HAVE_OPENMP 0
     static int fastgd_omp_max_threads(void) { return 1; }
     #endif
     """
@@ -45,11 +42,10 @@ cdef enum RunStatus:
     STATUS_CONVERGED = 1
     STATUS_DIVERGED = 2
 
-# Mirrors fastgd._options.CHUNK_ROWS.
 cdef enum:
-    CHUNK_ROWS = 256
-    SLOTS_PER_THREAD = 16
-    MIN_THREAD_WORK = 1 << 18
+    CHUNK_ROWS = 256           # part of the contract: mirrors fastgd._options.CHUNK_ROWS
+    SLOTS_PER_THREAD = 16      # threading only (never changes a result): chunks per
+    MIN_THREAD_WORK = 1 << 18  # thread in a round, and the least multiply-adds per thread
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
