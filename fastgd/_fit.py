@@ -37,7 +37,9 @@ class FitResult:
     Attributes
     ----------
     coef : ndarray of shape (n_features,)
-        Fitted coefficients (after a divergence: those of the last finite epoch).
+        Fitted coefficients (after a divergence: those of the last finite
+        epoch), in the dtype the fit ran in: float32 for float32 X, else
+        float64.
     intercept : float
         Fitted intercept (``intercept_init`` when ``fit_intercept=False``).
     loss_history : ndarray of shape (n_epochs,)
@@ -91,8 +93,8 @@ class FitResult:
         >>> result.predict([[3.0]]).round(3).tolist()
         [7.0]
         """
-        X = check.check_X(X, n_features=self.coef.shape[0])
-        out = np.empty(X.shape[0])
+        X = check.check_X(X, n_features=self.coef.shape[0], dtype=self.coef.dtype)
+        out = np.empty(X.shape[0], dtype=self.coef.dtype)
         _kernels.predict(X, self.coef, self.intercept, out)
         return out
 
@@ -115,7 +117,10 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     ----------
     X : array-like of shape (n_samples, n_features)
         Real-valued features.  For a polynomial in one variable use
-        :func:`polynomial_features`.
+        :func:`polynomial_features`.  float32 data is fitted in float32
+        arithmetic (weights, predictions and gradients; the epoch loss is
+        summed in float64) and is used as it is when C-contiguous; anything
+        else is converted once to a C-contiguous float64 copy.
     y : array-like of shape (n_samples,)
         Targets.
     method : {"sgd", "minibatch", "batch"}, default="sgd"
@@ -196,7 +201,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     # not finite.  Only then is the data scanned, and the ValueError raised.
     X = check.check_X(X, finite=False)
     n_samples, n_features = X.shape
-    y = check.check_y(y, n_samples, finite=False)
+    y = check.check_y(y, n_samples, finite=False, dtype=X.dtype)
     settings = Settings(
         method=check.check_method(method),
         lr=check.check_real(lr, "lr", positive=True),
@@ -209,8 +214,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_threads=check.check_n_threads(n_threads, default=_kernels.default_threads()),
     )
     max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
-    coef = check.check_coef_init(coef_init, n_features)
-    intercept = np.array([check.check_real(intercept_init, "intercept_init")])
+    coef = check.check_coef_init(coef_init, n_features, X.dtype)
+    intercept = np.array([check.check_real(intercept_init, "intercept_init")], dtype=X.dtype)
     backend = check.check_backend(backend)
     seed = check.check_random_state(random_state, needed=settings.shuffle)
     verbose = check.check_bool(verbose, "verbose")

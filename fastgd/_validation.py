@@ -13,8 +13,21 @@ import numpy as np
 from ._options import BACKENDS, METHODS, REDUCTIONS
 
 
-def _to_float_array(value, name):
-    """``value`` as a float64 ndarray, rejecting non-numeric data with a clear message."""
+#: The dtypes the kernels run in.  float32 data stays float32 (no copy, no
+#: upcast); every other real dtype is converted once to float64.
+WORKING_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def working_dtype(arr):
+    """float32 for float32 data, float64 for any other real data."""
+    return arr.dtype if arr.dtype in WORKING_DTYPES else np.dtype(np.float64)
+
+
+def _to_float_array(value, name, dtype=None):
+    """``value`` as a C-contiguous ndarray of ``dtype`` (default: its working dtype).
+
+    Non-numeric data is rejected with a clear message.
+    """
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # e.g. ragged nested lists
@@ -26,7 +39,7 @@ def _to_float_array(value, name):
         raise ValueError(
             f"{name} must hold real numbers (bool, int or float), got {kind} data "
             f"(dtype {arr.dtype})")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.ascontiguousarray(arr, dtype=working_dtype(arr) if dtype is None else dtype)
 
 
 def check_finite(arr, name):
@@ -46,13 +59,14 @@ def check_finite(arr, name):
             f"remove or impute non-finite values before fitting")
 
 
-def check_X(X, n_features=None, name="X", finite=True):
-    """Return X as a C-contiguous float64 (n, d) array.
+def check_X(X, n_features=None, name="X", finite=True, dtype=None):
+    """Return X as a C-contiguous (n, d) array of ``dtype`` (default: its working dtype).
 
+    A C-contiguous float32 or float64 array is returned as it is, not copied.
     With ``finite=False`` the values are not scanned for NaN and infinity; the
     caller takes on that check (see :func:`fastgd.fit`, which defers it).
     """
-    arr = _to_float_array(X, name)
+    arr = _to_float_array(X, name, dtype)
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:
@@ -72,9 +86,9 @@ def check_X(X, n_features=None, name="X", finite=True):
     return arr
 
 
-def check_y(y, n_samples, finite=True):
-    """Return y as a 1-D float64 array of length ``n_samples`` (finite: as in check_X)."""
-    arr = _to_float_array(y, "y")
+def check_y(y, n_samples, finite=True, dtype=np.float64):
+    """Return y as a 1-D ``dtype`` array of length ``n_samples`` (finite: as in check_X)."""
+    arr = _to_float_array(y, "y", dtype)
     if arr.ndim != 1:
         raise ValueError(f"y must be 1-D with one target per sample, got shape {arr.shape}"
                          + ("; use y.ravel()" if arr.ndim == 2 and 1 in arr.shape else ""))
@@ -94,11 +108,11 @@ def check_1d(values, name):
     return arr
 
 
-def check_coef_init(coef_init, n_features):
-    """A fresh float64 copy of ``coef_init`` (zeros when None), of length ``n_features``."""
+def check_coef_init(coef_init, n_features, dtype=np.float64):
+    """A fresh ``dtype`` copy of ``coef_init`` (zeros when None), of length ``n_features``."""
     if coef_init is None:
-        return np.zeros(n_features)
-    arr = _to_float_array(coef_init, "coef_init")
+        return np.zeros(n_features, dtype=dtype)
+    arr = _to_float_array(coef_init, "coef_init", dtype)
     if arr.ndim != 1 or arr.shape[0] != n_features:
         raise ValueError(f"coef_init must be 1-D with one value per feature "
                          f"({n_features}), got shape {arr.shape}")

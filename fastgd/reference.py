@@ -1,7 +1,7 @@
 """The pure-Python reference: the specification every kernel must match, bit for bit.
 
-This module is written for reading.  It uses Python floats and lists only (no
-NumPy inside any loop); :func:`run_epochs` converts the arrays it is given to
+This module is written for reading.  It uses Python floats (``numpy.float32``
+scalars for float32 data) and lists only (no NumPy arrays inside any loop); :func:`run_epochs` converts the arrays it is given to
 lists on entry and writes the results back on exit.  The Cython kernels in
 ``src/_kernels.pyx`` perform the same IEEE-754 double operations in the same
 order, so the two backends return identical bits (``==``, not ``allclose``).
@@ -60,6 +60,15 @@ Epoch
     ``r * r``, a group update adds its group loss ``L``, in order.  The mean
     epoch loss is ``epoch_loss / n``.
 
+Working dtype
+    float64 data is fitted in float64 (here: Python floats).  float32 data is
+    fitted in float32 (here: ``numpy.float32`` scalars): every weight,
+    prediction, residual, gradient term and chunk sum, the intercept, ``lr``
+    and ``m`` are float32, and every operation above is a float32 operation.
+    Only the epoch total is float64: each per-sample loss ``r * r`` (SGD) or
+    group loss ``L`` (groups) is converted to float64 and added to it, and
+    the mean loss is float64 in both dtypes.
+
 Stopping, after each epoch in this order
     1. If the mean loss, any weight or the intercept is not finite, the weights
        go back to their values at the start of the epoch and the run stops
@@ -68,6 +77,8 @@ Stopping, after each epoch in this order
        stops with :attr:`Status.CONVERGED`.
 """
 import math
+
+import numpy as np
 
 from ._options import CHUNK_ROWS, Method, Status
 
@@ -124,15 +135,14 @@ def dot(w, x):
     return s[0]
 
 
-def sgd_epoch(X, y, w, b, order, settings):
+def sgd_epoch(X, y, w, b, order, lr, settings):
     """One epoch of per-sample SGD; returns ``(b, epoch_loss_sum)``, updates w."""
-    lr = settings.lr
     epoch_loss = 0.0
     for i in order:
         x = X[i]
         r = (dot(w, x) + b) - y[i]
-        epoch_loss = epoch_loss + r * r
-        g = 2.0 * r
+        epoch_loss = epoch_loss + float(r * r)
+        g = 2 * r
         for j in range(len(w)):
             w[j] = w[j] - lr * (g * x[j])
         if settings.fit_intercept:
@@ -140,22 +150,23 @@ def sgd_epoch(X, y, w, b, order, settings):
     return b, epoch_loss
 
 
-def group_sums(X, y, w, b, rows):
+def group_sums(X, y, w, b, rows, zero):
     """Chunked sums over ``rows`` of ``g * x``, ``g`` and ``r * r`` at fixed weights.
 
     Returns ``(G, Gb, L)``.  This is the fused gradient: each row's residual
-    and its contribution are computed in the same visit to the row.
+    and its contribution are computed in the same visit to the row.  ``zero``
+    is 0 in the working dtype.
     """
     G = Gb = L = None
     for start in range(0, len(rows), CHUNK_ROWS):
-        chunk_G = [0.0] * len(w)
-        chunk_Gb = 0.0
-        chunk_L = 0.0
+        chunk_G = [zero] * len(w)
+        chunk_Gb = zero
+        chunk_L = zero
         for i in rows[start:start + CHUNK_ROWS]:
             x = X[i]
             r = (dot(w, x) + b) - y[i]
             chunk_L = chunk_L + r * r
-            g = 2.0 * r
+            g = 2 * r
             for j in range(len(w)):
                 chunk_G[j] = chunk_G[j] + g * x[j]
             chunk_Gb = chunk_Gb + g
@@ -169,15 +180,15 @@ def group_sums(X, y, w, b, rows):
     return G, Gb, L
 
 
-def group_epoch(X, y, w, b, order, settings, group_size):
+def group_epoch(X, y, w, b, order, lr, settings, group_size):
     """One epoch of group updates (mini-batch or full batch); returns ``(b, loss_sum)``."""
-    lr = settings.lr
+    scalar = type(lr)
     epoch_loss = 0.0
     for start in range(0, len(order), group_size):
         rows = order[start:start + group_size]
-        m = len(rows)
-        G, Gb, L = group_sums(X, y, w, b, rows)
-        epoch_loss = epoch_loss + L
+        m = scalar(len(rows))
+        G, Gb, L = group_sums(X, y, w, b, rows, scalar(0))
+        epoch_loss = epoch_loss + float(L)
         for j in range(len(w)):
             grad = G[j] / m if settings.mean_reduction else G[j]
             w[j] = w[j] - lr * grad
@@ -213,10 +224,14 @@ def run_epochs(X, y, coef, intercept, order, rng_state, loss_out, settings):
         Number of epochs run (entries of ``loss_out`` written).
     status : Status
     """
-    Xl = X.tolist()
-    yl = y.tolist()
-    w = coef.tolist()
-    b = float(intercept[0])
+    # float64 runs on Python floats; float32 on numpy.float32 scalars, whose
+    # every operation is a float32 operation.
+    scalar = float if X.dtype == np.float64 else X.dtype.type
+    Xl = [[scalar(v) for v in row] for row in X.tolist()] if scalar is not float else X.tolist()
+    yl = [scalar(v) for v in y.tolist()]
+    w = [scalar(v) for v in coef.tolist()]
+    b = scalar(intercept[0])
+    lr = scalar(settings.lr)
     order_l = order.tolist()
     state = int(rng_state[0])
     n = len(yl)
@@ -227,10 +242,11 @@ def run_epochs(X, y, coef, intercept, order, rng_state, loss_out, settings):
         w_start, b_start = list(w), b
         if settings.shuffle:
             state = shuffle_in_place(order_l, state)
-        if settings.method == Method.SGD:
-            b, loss_sum = sgd_epoch(Xl, yl, w, b, order_l, settings)
-        else:
-            b, loss_sum = group_epoch(Xl, yl, w, b, order_l, settings, group_size)
+        with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
+            if settings.method == Method.SGD:
+                b, loss_sum = sgd_epoch(Xl, yl, w, b, order_l, lr, settings)
+            else:
+                b, loss_sum = group_epoch(Xl, yl, w, b, order_l, lr, settings, group_size)
         mean_loss = loss_sum / n
         loss_out[epoch] = mean_loss
         n_run = epoch + 1
@@ -250,7 +266,9 @@ def run_epochs(X, y, coef, intercept, order, rng_state, loss_out, settings):
 
 
 def predict(X, coef, intercept):
-    """Predictions ``dot(coef, x) + intercept`` for each row, as a list of floats."""
-    w = coef.tolist()
-    b = float(intercept)
-    return [dot(w, x) + b for x in X.tolist()]
+    """Predictions ``dot(coef, x) + intercept`` for each row, in coef's dtype."""
+    scalar = float if coef.dtype == np.float64 else coef.dtype.type
+    w = [scalar(v) for v in coef.tolist()]
+    b = scalar(intercept)
+    with np.errstate(all="ignore"):
+        return [dot(w, [scalar(v) for v in x]) + b for x in X.tolist()]

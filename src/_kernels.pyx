@@ -8,6 +8,7 @@ here, so the loops run without bounds checks and without the GIL.
 from libc.math cimport isfinite
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
+from cython cimport floating
 from cython.parallel cimport prange
 
 import numpy as np
@@ -71,10 +72,11 @@ cdef struct Options:
 
 
 cdef struct Buffers:
-    double* grad          # a group's running sums (length d + 2)
-    double* slots         # n_slots chunk sums of length d + 2, filled in parallel
+    # Arrays of the working dtype (float or double), hence untyped pointers.
+    void* grad            # a group's running sums (length d + 2)
+    void* slots           # n_slots chunk sums of length d + 2, filled in parallel
     Py_ssize_t n_slots
-    double* coef_start    # weights at the start of the epoch, for divergence
+    void* coef_start      # weights at the start of the epoch, for divergence
 
 
 # ---------------------------------------------------------------- random order
@@ -111,14 +113,14 @@ cdef void shuffle_in_place(Py_ssize_t* order, Py_ssize_t n, uint64_t* state) noe
 
 # ------------------------------------------------------------------ arithmetic
 
-cdef inline double dot(const double* w, const double* x, Py_ssize_t d) noexcept nogil:
+cdef inline floating dot(const floating* w, const floating* x, Py_ssize_t d) noexcept nogil:
     """The contract's dot product: eight partial sums (s[j % 8]) combined pairwise.
 
     Independent partial sums let consecutive adds overlap instead of each
     waiting for the last; short rows get straight-line code, since in
     per-sample SGD each prediction waits for the previous update.
     """
-    cdef double s0, s1, s2, s3, s4, s5, s6, s7
+    cdef floating s0, s1, s2, s3, s4, s5, s6, s7
     cdef Py_ssize_t j, d8
     if d < 8:
         s0 = w[0] * x[0]
@@ -177,22 +179,22 @@ cdef inline double dot(const double* w, const double* x, Py_ssize_t d) noexcept 
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
-cdef double sgd_epoch(const double* X, const double* y, double* w, double* b,
+cdef double sgd_epoch(const floating* X, const floating* y, floating* w, floating* b,
                       const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
                       const Options* opt) noexcept nogil:
     """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
-    cdef double epoch_loss = 0.0
-    cdef double lr = opt.lr
-    cdef double intercept = b[0]  # a local, so it stays in a register
-    cdef double r, g
-    cdef const double* x
+    cdef double epoch_loss = 0.0  # the epoch total is float64 in every dtype
+    cdef floating lr = <floating>opt.lr
+    cdef floating intercept = b[0]  # a local, so it stays in a register
+    cdef floating r, g
+    cdef const floating* x
     cdef Py_ssize_t k, i, j
     for k in range(n):
         i = order[k]
         x = X + i * d
         r = (dot(w, x, d) + intercept) - y[i]
-        epoch_loss = epoch_loss + r * r
-        g = 2.0 * r
+        epoch_loss = epoch_loss + <double>(r * r)
+        g = 2 * r
         for j in range(d):
             w[j] = w[j] - lr * (g * x[j])
         if opt.fit_intercept:
@@ -201,20 +203,20 @@ cdef double sgd_epoch(const double* X, const double* y, double* w, double* b,
     return epoch_loss
 
 
-cdef void chunk_sums(const double* X, const double* y, const double* w, double b,
+cdef void chunk_sums(const floating* X, const floating* y, const floating* w, floating b,
                      const Py_ssize_t* rows, Py_ssize_t n_rows, Py_ssize_t d,
-                     double* out) noexcept nogil:
+                     floating* out) noexcept nogil:
     """Sums over one chunk of rows, from zero, into ``out`` (length d + 2).
 
     ``out[:d]`` gets the sum of g*x, ``out[d]`` the sum of g and ``out[d+1]``
     the sum of r*r.
     """
-    cdef double r0, r1, g0, g1
-    cdef double sum_b = 0.0, sum_loss = 0.0
-    cdef const double* x0
-    cdef const double* x1
+    cdef floating r0, r1, g0, g1
+    cdef floating sum_b = 0, sum_loss = 0
+    cdef const floating* x0
+    cdef const floating* x1
     cdef Py_ssize_t k = 0, j
-    memset(out, 0, d * sizeof(double))
+    memset(out, 0, d * sizeof(floating))
     # Two rows at a time: their predictions are independent (the weights are
     # fixed within a group), and one pass over out adds both rows' terms.  The
     # adds happen in row order, exactly as one row at a time.
@@ -224,8 +226,8 @@ cdef void chunk_sums(const double* X, const double* y, const double* w, double b
         r0 = (dot(w, x0, d) + b) - y[rows[k]]
         r1 = (dot(w, x1, d) + b) - y[rows[k + 1]]
         sum_loss = (sum_loss + r0 * r0) + r1 * r1
-        g0 = 2.0 * r0
-        g1 = 2.0 * r1
+        g0 = 2 * r0
+        g1 = 2 * r1
         for j in range(d):
             out[j] = (out[j] + g0 * x0[j]) + g1 * x1[j]
         sum_b = (sum_b + g0) + g1
@@ -234,7 +236,7 @@ cdef void chunk_sums(const double* X, const double* y, const double* w, double b
         x0 = X + rows[k] * d
         r0 = (dot(w, x0, d) + b) - y[rows[k]]
         sum_loss = sum_loss + r0 * r0
-        g0 = 2.0 * r0
+        g0 = 2 * r0
         for j in range(d):
             out[j] = out[j] + g0 * x0[j]
         sum_b = sum_b + g0
@@ -266,17 +268,18 @@ def threads_for_round(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads):
     return round_threads(n_chunks, d, n_threads)
 
 
-cdef inline void sum_chunk_of_group(const double* X, const double* y, const double* w,
-                                    double b, const Py_ssize_t* rows, Py_ssize_t m,
+cdef inline void sum_chunk_of_group(const floating* X, const floating* y, const floating* w,
+                                    floating b, const Py_ssize_t* rows, Py_ssize_t m,
                                     Py_ssize_t d, Py_ssize_t chunk, Py_ssize_t slot,
                                     Buffers* buf) noexcept nogil:
     """Sum chunk ``chunk`` of a group into its slot (chunk 0: into the running sums)."""
     cdef Py_ssize_t start = chunk * CHUNK_ROWS
-    cdef double* out = buf.grad if chunk == 0 else buf.slots + slot * (d + 2)
+    cdef floating* out = (<floating*>buf.grad if chunk == 0
+                          else <floating*>buf.slots + slot * (d + 2))
     chunk_sums(X, y, w, b, rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d, out)
 
 
-cdef double group_update(const double* X, const double* y, double* w, double* b,
+cdef floating group_update(const floating* X, const floating* y, floating* w, floating* b,
                          const Py_ssize_t* rows, Py_ssize_t m, Py_ssize_t d,
                          const Options* opt, Buffers* buf) noexcept nogil:
     """One update from the m rows in ``rows``; returns the group's summed loss.
@@ -288,10 +291,10 @@ cdef double group_update(const double* X, const double* y, double* w, double* b,
     the same for any number of threads.
     """
     cdef Py_ssize_t stride = d + 2
-    cdef double* G = buf.grad  # running sums: G[:d], then sum of g, then loss
-    cdef double* slot
-    cdef double lr = opt.lr
-    cdef double Gb, L
+    cdef floating* G = <floating*>buf.grad  # running sums: G[:d], sum of g, loss
+    cdef floating* slot
+    cdef floating lr = <floating>opt.lr
+    cdef floating Gb, L
     cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
     cdef Py_ssize_t first, count, c, j
     cdef int n_threads
@@ -308,7 +311,7 @@ cdef double group_update(const double* X, const double* y, double* w, double* b,
             for c in range(count):
                 sum_chunk_of_group(X, y, w, b[0], rows, m, d, first + c, c, buf)
         for c in range(1 if first == 0 else 0, count):
-            slot = buf.slots + c * stride
+            slot = <floating*>buf.slots + c * stride
             for j in range(stride):
                 G[j] = G[j] + slot[j]
         first += count
@@ -316,8 +319,8 @@ cdef double group_update(const double* X, const double* y, double* w, double* b,
     L = G[d + 1]
     if opt.mean_reduction:
         for j in range(d):
-            w[j] = w[j] - lr * (G[j] / <double>m)
-        Gb = Gb / <double>m
+            w[j] = w[j] - lr * (G[j] / <floating>m)
+        Gb = Gb / <floating>m
     else:
         for j in range(d):
             w[j] = w[j] - lr * G[j]
@@ -326,19 +329,19 @@ cdef double group_update(const double* X, const double* y, double* w, double* b,
     return L
 
 
-cdef double group_epoch(const double* X, const double* y, double* w, double* b,
+cdef double group_epoch(const floating* X, const floating* y, floating* w, floating* b,
                         const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
                         const Options* opt, Buffers* buf) noexcept nogil:
     cdef double epoch_loss = 0.0
     cdef Py_ssize_t start = 0
     while start < n:
-        epoch_loss = epoch_loss + group_update(
+        epoch_loss = epoch_loss + <double>group_update(
             X, y, w, b, order + start, min(opt.group_size, n - start), d, opt, buf)
         start += opt.group_size
     return epoch_loss
 
 
-cdef bint all_finite(const double* w, Py_ssize_t d) noexcept nogil:
+cdef bint all_finite(const floating* w, Py_ssize_t d) noexcept nogil:
     cdef Py_ssize_t j
     for j in range(d):
         if not isfinite(w[j]):
@@ -346,15 +349,16 @@ cdef bint all_finite(const double* w, Py_ssize_t d) noexcept nogil:
     return True
 
 
-cdef int epochs_loop(const double* X, const double* y, double* w, double* b,
+cdef int epochs_loop(const floating* X, const floating* y, floating* w, floating* b,
                      Py_ssize_t* order, uint64_t* rng_state, double* loss_out,
                      Py_ssize_t max_epochs, Py_ssize_t n, Py_ssize_t d,
                      const Options* opt, Buffers* buf, Py_ssize_t* n_run) noexcept nogil:
     """The whole multi-epoch loop with its stopping rules; returns a RunStatus."""
     cdef Py_ssize_t epoch
-    cdef double loss_sum, mean_loss, b_start
+    cdef double loss_sum, mean_loss
+    cdef floating b_start
     for epoch in range(max_epochs):
-        memcpy(buf.coef_start, w, d * sizeof(double))
+        memcpy(buf.coef_start, w, d * sizeof(floating))
         b_start = b[0]
         if opt.shuffle:
             shuffle_in_place(order, n, rng_state)
@@ -366,7 +370,7 @@ cdef int epochs_loop(const double* X, const double* y, double* w, double* b,
         loss_out[epoch] = mean_loss
         n_run[0] = epoch + 1
         if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d)):
-            memcpy(w, buf.coef_start, d * sizeof(double))
+            memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
             return STATUS_DIVERGED
         if opt.has_stop_loss and mean_loss < opt.stop_loss:
@@ -374,8 +378,8 @@ cdef int epochs_loop(const double* X, const double* y, double* w, double* b,
     return STATUS_RAN_ALL
 
 
-def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
-               double[::1] intercept, Py_ssize_t[::1] order, uint64_t[::1] rng_state,
+def run_epochs(const floating[:, ::1] X, const floating[::1] y, floating[::1] coef,
+               floating[::1] intercept, Py_ssize_t[::1] order, uint64_t[::1] rng_state,
                double[::1] loss_out, settings):
     """Run up to ``len(loss_out)`` epochs; same contract as ``fastgd.reference.run_epochs``.
 
@@ -390,7 +394,7 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     cdef Buffers buf
     cdef Py_ssize_t n_run = 0
     cdef int status
-    cdef double[::1] work
+    cdef floating[::1] work
     opt.method = int(settings.method)
     opt.lr = settings.lr
     opt.group_size = settings.update_size(n)
@@ -420,7 +424,8 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     buf.n_slots = 1 if opt.n_threads == 1 else min(
         SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
         (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
-    work = np.empty((buf.n_slots + 1) * (d + 2) + d, dtype=np.float64)
+    work = np.empty((buf.n_slots + 1) * (d + 2) + d,
+                    dtype=np.float32 if floating is float else np.float64)
     buf.grad = &work[0]
     buf.slots = &work[d + 2]
     buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
@@ -431,8 +436,8 @@ def run_epochs(const double[:, ::1] X, const double[::1] y, double[::1] coef,
     return n_run, _Status(status)
 
 
-def predict(const double[:, ::1] X, const double[::1] coef, double intercept,
-            double[::1] out):
+def predict(const floating[:, ::1] X, const floating[::1] coef, floating intercept,
+            floating[::1] out):
     """Write ``dot(coef, x) + intercept`` for each row of X into ``out``."""
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t d = X.shape[1]

@@ -17,10 +17,15 @@ from fastgd._options import CHUNK_ROWS
 
 
 def bits(values):
-    return np.asarray(values, dtype=np.float64).view(np.uint64).tolist()
+    """The raw IEEE-754 bit patterns (float32 arrays as 32-bit patterns)."""
+    arr = np.asarray(values)
+    if arr.dtype != np.float32:
+        arr = arr.astype(np.float64)
+    return arr.view(np.uint32 if arr.dtype == np.float32 else np.uint64).tolist()
 
 
 def assert_same_bits(a, b):
+    assert a.coef.dtype == b.coef.dtype
     assert bits(a.coef) == bits(b.coef)
     assert bits([a.intercept]) == bits([b.intercept])
     assert bits(a.loss_history) == bits(b.loss_history)
@@ -41,8 +46,9 @@ def problems(draw):
     d = draw(st.integers(1, 40))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     scale = draw(st.sampled_from([1e-3, 1.0, 10.0]))
-    X = rng.standard_normal((n, d)) * scale
-    y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    X = (rng.standard_normal((n, d)) * scale).astype(dtype)
+    y = (X @ rng.standard_normal(d) + rng.standard_normal(n)).astype(dtype)
     method = draw(st.sampled_from(["sgd", "minibatch", "batch"]))
     kwargs = dict(
         method=method,
@@ -83,14 +89,15 @@ def test_multi_chunk_groups_identical():
         assert_same_bits(compiled, ref)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("method, batch_size", [("batch", 1), ("minibatch", 6000)])
-def test_thread_count_never_changes_the_bits(method, batch_size):
+def test_thread_count_never_changes_the_bits(method, batch_size, dtype):
     """Enough chunks for parallel rounds (16 chunks per thread each), and a
     last chunk shorter than the others."""
     rng = np.random.default_rng(7)
     n, d = 40 * CHUNK_ROWS + 101, 64
-    X = rng.standard_normal((n, d))
-    y = X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(n)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = (X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(n)).astype(dtype)
     kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.01,
                   shuffle=True, random_state=11)
     fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8, 10**12)]
@@ -165,10 +172,14 @@ def test_shuffled_fits_reproducible_from_recorded_seed():
              min_size=d, max_size=d),
     st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.5, 1e308, 5e-324, 7.0]),
              min_size=d, max_size=d),
-    st.sampled_from([0.0, -0.0, 1.0]))))
+    st.sampled_from([0.0, -0.0, 1.0]),
+    st.sampled_from([np.float64, np.float32]))))
 def test_prediction_bits_with_signed_zeros_and_overflow(case):
     """The dot product's tree, signed zeros and overflow included, matches."""
-    w, x, b = case
-    compiled = np.empty(1)
-    fastgd._kernels.predict(np.array([x]), np.array(w), b, compiled)
-    assert bits(compiled) == bits(fastgd.reference.predict(np.array([x]), np.array(w), b))
+    w, x, b, dtype = case
+    with np.errstate(over="ignore"):
+        w, x = np.array(w, dtype=dtype), np.array([x], dtype=dtype)
+    compiled = np.empty(1, dtype=dtype)
+    fastgd._kernels.predict(x, w, b, compiled)
+    expected = np.array(fastgd.reference.predict(x, w, b), dtype=dtype)
+    assert bits(compiled) == bits(expected)

@@ -85,14 +85,14 @@ def test_inputs_are_never_modified(backend):
 
 
 def test_accepted_input_kinds_give_identical_fits():
-    """Lists, ints, bools, float32, read-only, Fortran-ordered and strided views
-    all fit the same as the float64 C-contiguous array they convert to."""
+    """Lists, ints, bools, read-only, Fortran-ordered and strided views all fit
+    the same as the float64 C-contiguous array they convert to."""
     base = fastgd.fit(X_OK, Y_OK, lr=1e-3, max_epochs=3)
     readonly = X_OK.copy()
     readonly.flags.writeable = False
     wide = np.zeros((6, 4))
     wide[:, ::2] = X_OK
-    variants = [X_OK.tolist(), X_OK.astype(np.int64), X_OK.astype(np.float32), readonly,
+    variants = [X_OK.tolist(), X_OK.astype(np.int64), X_OK.astype(np.float16), readonly,
                 np.asfortranarray(X_OK), wide[:, ::2], X_OK[::-1][::-1]]
     for X in variants:
         result = fastgd.fit(X, tuple(Y_OK.tolist()), lr=1e-3, max_epochs=3)
@@ -149,3 +149,24 @@ def test_finite_values_whose_sum_overflows_are_accepted():
     assert result.diverged and result.n_epochs == 1
     with pytest.warns(fastgd.DivergenceWarning):  # (p - y)**2 overflows: not a data error
         fastgd.fit(np.ones((4, 1)), np.full(4, 1e308), lr=1e-300, max_epochs=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_working_dtype_arrays_reach_the_kernel_without_a_copy(dtype):
+    import tracemalloc
+
+    from fastgd import _validation
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20000, 50)).astype(dtype)
+    y = rng.standard_normal(20000).astype(dtype)
+    assert _validation.check_X(X, finite=False) is X
+    assert _validation.check_y(y, len(y), finite=False, dtype=X.dtype) is y
+    tracemalloc.start()
+    try:
+        result = fastgd.fit(X, y, method="batch", max_epochs=2, lr=1e-3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.nbytes / 10  # no copy of X, in any dtype
+    assert result.coef.dtype == dtype and result.predict(X[:3]).dtype == dtype
