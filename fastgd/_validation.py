@@ -28,6 +28,9 @@ def _to_float_array(value, name, dtype=None):
 
     Non-numeric data is rejected with a clear message.
     """
+    if type(value) is np.ndarray and value.flags.c_contiguous and (
+            value.dtype == dtype if dtype is not None else value.dtype in WORKING_DTYPES):
+        return value  # the common case, and the cheapest test for it
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # e.g. ragged nested lists
@@ -44,13 +47,18 @@ def _to_float_array(value, name, dtype=None):
 
 def check_finite(arr, name):
     """Raise ValueError naming ``name`` and the first position of a NaN or infinity."""
-    # Fast path: a finite sum proves every value finite (NaN and inf propagate)
-    # without a boolean temporary as large as the array.  A sum that overflows
-    # falls through to the exact test.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = arr.sum()
-    if math.isfinite(total):
-        return
+    # Fast paths: small arrays in plain Python (cheaper than any NumPy call);
+    # large ones by their sum, finite only if every value is (NaN and inf
+    # propagate), without a boolean temporary as large as the array.  A sum
+    # that overflows falls through to the exact test.
+    if arr.size <= 64:
+        if all(map(math.isfinite, arr.ravel().tolist())):
+            return
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = arr.sum()
+        if math.isfinite(total):
+            return
     finite = np.isfinite(arr)
     if not finite.all():
         where = ", ".join(str(int(k)) for k in np.argwhere(~finite)[0])
@@ -151,20 +159,22 @@ def check_int(value, name, *, minimum):
 
 
 def check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
+    if value is True or value is False:
+        return value
+    if not isinstance(value, np.bool_):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return bool(value)
 
 
 def check_choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
+    if type(value) is not str or value not in choices:
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value
 
 
 def check_method(method):
-    return METHODS[check_choice(method, "method", tuple(METHODS))]
+    return METHODS[check_choice(method, "method", METHODS)]
 
 
 def check_reduction(reduction):

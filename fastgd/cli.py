@@ -1,4 +1,4 @@
-"""The ``fastgd`` command line: ``fastgd demo [--out PATH] [--quiet]``."""
+"""The ``fastgd`` command line: ``fastgd demo [--out PATH] [--quiet]``, ``fastgd bench [--quick] [--only PATTERN]``."""
 import argparse
 import os
 import sys
@@ -37,7 +37,56 @@ def build_parser():
                       help="where to write the PNG figure (default: %(default)s)")
     demo.add_argument("--quiet", action="store_true",
                       help="do not print the tutorial fit's per-epoch lines")
+    bench = commands.add_parser(
+        "bench", help="time fastgd against NumPy, scikit-learn, numba and torch",
+        description="Time fastgd against the tools people would use instead (each one "
+                    "that is installed) on the workloads of the benchmark table, and "
+                    "print the speed-ups with the machine they were measured on.  A "
+                    "ratio is baseline time / fastgd time; a ratio below its target is "
+                    "reported, not an error (the exit code is 0).")
+    bench.add_argument("--quick", action="store_true",
+                       help="20x smaller data and short timings: a smoke run of a few seconds")
+    bench.add_argument("--only", metavar="PATTERN",
+                       help="run only the workloads whose name contains PATTERN "
+                            "(case-insensitive; * and ? allowed), e.g. 'sgd' or 'd=1,000'")
     return parser
+
+
+def _run_bench(quick, only):
+    """``fastgd bench``: print the machine, then the table, one workload at a time."""
+    from . import benchmarks
+
+    names = [name for name, _ in benchmarks.table(quick)
+             if only is None or benchmarks.matches(name, only)]
+    if not names:
+        print(f"{PROG} bench: error: no workload matches {only!r}; the workloads are: "
+              + "; ".join(name for name, _ in benchmarks.table(quick)), file=sys.stderr)
+        return 1
+    for line in benchmarks.machine_info():
+        print(line)
+    repeat, min_time = benchmarks._settings(quick)
+    print(f"timing: best of {repeat} rounds of at least {min_time * 1e3:g} ms per member, "
+          f"members timed alternately; ratio = baseline time / fastgd time (per row)"
+          + (" [--quick: small data, rough figures]" if quick else ""))
+    widths = (max(len(name) for name in names), 40, 10, 10, 9, 12)
+    header = ("workload", "baseline", "fastgd", "baseline", "ratio", "target")
+    print()
+    print(_table_line(header, widths, "verdict"))
+    print(_table_line(["-" * w for w in widths], widths, "-" * 13))
+    for rows in benchmarks.run(quick=quick, only=only):
+        for row in rows:
+            ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
+            cells = (row.workload, row.baseline, benchmarks.format_seconds(row.fastgd_seconds),
+                     benchmarks.format_seconds(row.baseline_seconds), ratio, row.target)
+            print(_table_line(cells, widths, row.verdict), flush=True)
+    return 0
+
+
+def _table_line(cells, widths, last):
+    """Cells padded to ``widths`` (text left, figures right), then ``last``."""
+    text = [f"{cell:<{width}}" if k < 2 else f"{cell:>{width}}" if k < 5 else f"{cell:<{width}}"
+            for k, (cell, width) in enumerate(zip(cells, widths))]
+    return "  ".join(text + [last])
 
 
 def _unwritable_reason(path):
@@ -64,7 +113,8 @@ def main(argv=None):
     -------
     int
         0 on success, 1 when the command failed, 2 on a usage error (including
-        no command).
+        no command).  ``fastgd bench`` returns 0 also when a ratio is below its
+        target: it measures, it does not test.
     """
     parser = build_parser()
     try:
@@ -74,6 +124,9 @@ def main(argv=None):
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+
+    if args.command == "bench":
+        return _run_bench(args.quick, args.only)
 
     error_prefix = f"{PROG} {args.command}: error:"
     reason = _unwritable_reason(args.out)

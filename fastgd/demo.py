@@ -10,13 +10,13 @@ rule), prints the seed's epoch lines and weights, times the compiled kernels
 against the pure-Python reference, checks that both gave the same bits, and
 draws a figure with :func:`fastgd.plot.demo_figure`.
 """
-import timeit
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._fit import DivergenceWarning, FitResult, fit, polynomial_features
+from .benchmarks import best_time
 
 #: The seed's fit: ``w1, w2, w3 = 1, 0, -1``, ``lr = 0.1``, up to 1000 epochs,
 #: stop once the mean epoch loss is below 0.0001.
@@ -142,23 +142,6 @@ class BackendTiming:
         return self.python_seconds / self.cython_seconds
 
 
-def _best_time(func, repeat, min_time):
-    """Seconds per call of ``func``: the best of ``repeat`` timings of a loop of calls.
-
-    The loop length grows 1, 2, 5, 10, 20, ... until one loop takes ``min_time``,
-    as :meth:`timeit.Timer.autorange` does with a shorter target.
-    """
-    timer = timeit.Timer(func)
-    number = 1
-    for scale in (2, 2.5, 2) * 20:
-        elapsed = timer.timeit(number)
-        if elapsed >= min_time:
-            break
-        number = int(number * scale)
-    best = min([elapsed] + timer.repeat(repeat - 1, number))
-    return best / number
-
-
 def time_backends(X, y, settings, *, repeat=5, min_time=0.01):
     """Time ``fit(X, y, **settings)`` on the Cython and the Python backend.
 
@@ -188,7 +171,7 @@ def time_backends(X, y, settings, *, repeat=5, min_time=0.01):
     y = np.asarray(y, dtype=np.float64)
     results = {backend: fit(X, y, backend=backend, **settings)
                for backend in ("cython", "python")}
-    seconds = {backend: _best_time(lambda: fit(X, y, backend=backend, **settings),
+    seconds = {backend: best_time(lambda: fit(X, y, backend=backend, **settings),
                                    repeat, min_time)
                for backend in ("cython", "python")}
     return BackendTiming(seconds["cython"], seconds["python"],
@@ -276,7 +259,7 @@ def run_demo(out="fastgd-demo.png", *, verbose=True):
           f"python reference: {timing.python_seconds * 1e3:.3g} ms, "
           f"speed-up {timing.speedup:.0f}x")
     print("identical bits on both backends: " + ("yes" if timing.identical else "NO"))
-    script_seconds = _best_time(seed_script, 5, 0.01)
+    script_seconds = best_time(seed_script, 5, 0.01)
     print(f"the tutorial's own Python loop: {script_seconds * 1e3:.3g} ms, "
           f"fastgd is {script_seconds / timing.cython_seconds:.0f}x faster")
 

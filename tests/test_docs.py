@@ -5,14 +5,15 @@ import pytest
 
 import fastgd
 import fastgd._fit
+import fastgd.benchmarks
 import fastgd.cli
 import fastgd.demo
 import fastgd.plot
 import fastgd.reference
 
 
-@pytest.mark.parametrize("module", [fastgd, fastgd._fit, fastgd.demo, fastgd.plot,
-                                    fastgd.reference, fastgd.cli])
+@pytest.mark.parametrize("module", [fastgd, fastgd._fit, fastgd.benchmarks, fastgd.demo,
+                                    fastgd.plot, fastgd.reference, fastgd.cli])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
