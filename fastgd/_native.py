@@ -1,6 +1,12 @@
-"""Loads the compiled kernels, ``fastgd._kernels``, once, for the rest of the package.
+"""Loads the compiled kernels once, for the rest of the package.
 
-Two cares at load time:
+The kernels are built twice from one source (see setup.py): ``_kernels`` for
+any x86-64 (or other) CPU, and ``_kernels_avx2`` with AVX2 enabled.  Both
+return the same bits; the AVX2 build is loaded when the CPU has AVX2, unless
+``FASTGD_KERNELS=baseline`` asks for the other (``FASTGD_KERNELS=avx2`` insists
+on AVX2).
+
+Two more cares at load time:
 
 - A clear error when the kernels are missing, which is what happens when
   Python imports an unbuilt source tree (for example ``python -m fastgd`` run
@@ -29,6 +35,15 @@ def _load_kernels():
         os.environ["GOMP_SPINCOUNT"] = _SHORT_SPIN
     try:
         from . import _kernels
+        choice = os.environ.get("FASTGD_KERNELS", "auto")
+        if choice not in ("auto", "baseline", "avx2"):
+            raise ImportError(f"FASTGD_KERNELS must be auto, baseline or avx2, got {choice!r}")
+        if choice == "avx2" or (choice == "auto" and _kernels.cpu_supports_avx2()):
+            try:
+                from . import _kernels_avx2 as _kernels
+            except ImportError:
+                if choice == "avx2":
+                    raise
     except ImportError as exc:
         package = Path(__file__).resolve().parent
         if any(package.glob("_kernels*.so")) or any(package.glob("_kernels*.pyd")):

@@ -25,12 +25,31 @@ cdef extern from *:
     #define FASTGD_HAVE_OPENMP 0
     static int fastgd_omp_max_threads(void) { return 1; }
     #endif
+    #if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    static int fastgd_cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+    #else
+    static int fastgd_cpu_has_avx2(void) { return 0; }
+    #endif
+    #ifdef __AVX2__
+    #define FASTGD_BUILT_FOR_AVX2 1
+    #else
+    #define FASTGD_BUILT_FOR_AVX2 0
+    #endif
     """
     const int HAVE_OPENMP "FASTGD_HAVE_OPENMP"
     int omp_max_threads "fastgd_omp_max_threads" ()
+    int cpu_has_avx2 "fastgd_cpu_has_avx2" ()
+    const int BUILT_FOR_AVX2 "FASTGD_BUILT_FOR_AVX2"
 
 #: Whether this build runs group updates on several threads.
 OPENMP = bool(HAVE_OPENMP)
+#: Whether this module was compiled for AVX2 (the fastgd._kernels_avx2 build).
+AVX2 = bool(BUILT_FOR_AVX2)
+
+
+def cpu_supports_avx2():
+    """Whether the CPU running this process has AVX2 (False off x86)."""
+    return bool(cpu_has_avx2())
 
 # Mirrors fastgd._options.Method and Status (checked by tests/test_kernels.py).
 cdef enum Method:

@@ -32,12 +32,36 @@ def assert_same_bits(a, b):
     assert (a.n_epochs, a.converged, a.diverged) == (b.n_epochs, b.converged, b.diverged)
 
 
+def kernel_builds():
+    """Every build of the kernels this machine can run (baseline, and AVX2 where
+    the CPU has it): each must match the reference."""
+    builds = [_kernels]
+    if _kernels.cpu_supports_avx2():
+        from fastgd import _kernels_avx2  # built on every x86-64 (setup.py)
+        builds.append(_kernels_avx2)
+    return builds
+
+
+KERNEL_BUILDS = kernel_builds()
+
+
 def fit_both(X, y, n_threads=None, **kwargs):
-    with warnings.catch_warnings():
+    """Fit with every kernel build and with the reference; returns (fits..., reference)."""
+    from fastgd import _fit
+
+    fits = []
+    with warnings.catch_warnings(), pytest.MonkeyPatch.context() as patch:
         warnings.simplefilter("ignore", fastgd.DivergenceWarning)
-        compiled = fastgd.fit(X, y, backend="cython", n_threads=n_threads, **kwargs)
-        ref = fastgd.fit(X, y, backend="python", **kwargs)
-    return compiled, ref
+        for build in KERNEL_BUILDS:
+            patch.setitem(_fit._RUNNERS, "cython", build.run_epochs)
+            fits.append(fastgd.fit(X, y, backend="cython", n_threads=n_threads, **kwargs))
+        fits.append(fastgd.fit(X, y, backend="python", **kwargs))
+    return fits
+
+
+def assert_all_same_bits(fits):
+    for other in fits[1:]:
+        assert_same_bits(fits[0], other)
 
 
 @st.composite
@@ -73,7 +97,7 @@ def problems(draw):
 @given(problems())
 def test_backends_identical_on_random_problems(problem):
     X, y, kwargs = problem
-    assert_same_bits(*fit_both(X, y, **kwargs))
+    assert_all_same_bits(fit_both(X, y, **kwargs))
 
 
 def test_multi_chunk_groups_identical():
@@ -85,8 +109,7 @@ def test_multi_chunk_groups_identical():
     for kwargs in (dict(method="batch"), dict(method="minibatch", batch_size=CHUNK_ROWS + 5),
                    dict(method="batch", reduction="sum", lr=1e-4, shuffle=True,
                         random_state=5)):
-        compiled, ref = fit_both(X, y, max_epochs=3, **kwargs)
-        assert_same_bits(compiled, ref)
+        assert_all_same_bits(fit_both(X, y, max_epochs=3, **kwargs))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -101,12 +124,17 @@ def test_thread_count_never_changes_the_bits(method, batch_size, dtype):
     kwargs = dict(method=method, batch_size=batch_size, max_epochs=2, lr=0.01,
                   shuffle=True, random_state=11)
     fits = [fastgd.fit(X, y, n_threads=t, **kwargs) for t in (1, 2, 3, 8, 10**12)]
-    for other in fits[1:]:
-        assert_same_bits(fits[0], other)
-    assert_same_bits(fits[0], fastgd.fit(X, y, backend="python", **kwargs))
+    assert_all_same_bits(fits + fit_both(X, y, n_threads=2, **kwargs))
     # The rounds of this problem really do run on several threads.
     for n_threads in (2, 3):
         assert _kernels.threads_for_round(16 * n_threads, d, n_threads) == n_threads
+
+
+def test_the_fastest_build_this_cpu_runs_is_loaded():
+    from fastgd._native import kernels
+
+    assert kernels is KERNEL_BUILDS[-1]
+    assert kernels.AVX2 == _kernels.cpu_supports_avx2()
 
 
 def test_openmp_is_built_in_unless_disabled():
@@ -123,7 +151,8 @@ def test_wide_rows_identical():
     X = rng.standard_normal((40, 203))
     y = rng.standard_normal(40)
     for method in ("sgd", "minibatch", "batch"):
-        assert_same_bits(*fit_both(X, y, method=method, lr=1e-3, max_epochs=3, batch_size=7))
+        assert_all_same_bits(fit_both(X, y, method=method, lr=1e-3, max_epochs=3,
+                                      batch_size=7))
 
 
 def test_predict_identical_to_reference_predict(seed):
@@ -179,7 +208,8 @@ def test_prediction_bits_with_signed_zeros_and_overflow(case):
     w, x, b, dtype = case
     with np.errstate(over="ignore"):
         w, x = np.array(w, dtype=dtype), np.array([x], dtype=dtype)
-    compiled = np.empty(1, dtype=dtype)
-    fastgd._kernels.predict(x, w, b, compiled)
     expected = np.array(fastgd.reference.predict(x, w, b), dtype=dtype)
-    assert bits(compiled) == bits(expected)
+    for build in KERNEL_BUILDS:
+        compiled = np.empty(1, dtype=dtype)
+        build.predict(x, w, b, compiled)
+        assert bits(compiled) == bits(expected)
