@@ -96,3 +96,20 @@ def test_default_threads_follow_openmp(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) == (3 if _kernels.OPENMP else 1)
+
+
+@pytest.mark.parametrize("choice, expected", [("baseline", "fastgd._kernels"),
+                                              ("nonsense", None)])
+def test_kernel_build_can_be_chosen(tmp_path, choice, expected):
+    import os
+    import subprocess
+    import sys
+    code = "import fastgd._native as n; print(n.kernels.__name__)"
+    env = {**os.environ, "FASTGD_KERNELS": choice}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    if expected is None:
+        assert proc.returncode != 0 and "FASTGD_KERNELS must be auto, baseline or avx2" in proc.stderr
+    else:
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == expected
