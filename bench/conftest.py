@@ -6,20 +6,22 @@ machine.  The tests never assert on timings; they tag each benchmark with
 ``extra_info`` (label, rows, target) and the terminal summary below turns the
 medians into one ratio table per group.
 
+The problems, the functions timed and the targets are those of ``fastgd
+bench`` (:mod:`fastgd.benchmarks`): the two suites measure the same code.
+
 With ``--benchmark-disable`` (CI) every benchmarked function runs once, so the
 ``small`` fixture shrinks the data to keep that run fast; the correctness checks
 still run.
 """
-from types import SimpleNamespace
-
-import numpy as np
 import pytest
+
+from fastgd import benchmarks
 
 FASTGD = "fastgd"  # the label of the member every other member is compared with
 
-# Sizes of the random regression problem: (rows, features).
-FULL_SIZE = (100_000, 100)
-SMALL_SIZE = (2_000, 100)
+# The random problems, by name: (rows, features) as in ``fastgd bench``, and
+# the small size used when nothing is timed (about 200,000 values).
+SIZES = {f"d{d}": ((n, d), (min(n, 200_000 // d), d)) for n, d in benchmarks.SIZES}
 
 
 @pytest.fixture(scope="session")
@@ -29,30 +31,45 @@ def small(request):
 
 
 @pytest.fixture(scope="session")
-def regression(small):
-    """y = X @ w_true + 0.5 + noise, X standard normal, C-contiguous float64.
+def problems(small):
+    """``problems(name)``: the seeded random problem ``name`` ("d100", "d1000"), built once.
 
-    Seeded, so every member of a group (and every run) sees the same data.
-    ``lr`` is small enough that one SGD epoch stays finite.
+    :func:`fastgd.benchmarks.random_problem`: standard-normal X, C-contiguous
+    float64, ``lr = 0.1 / d``, start ``coef = 0.1``, ``intercept = 0.2``.
     """
-    n, d = SMALL_SIZE if small else FULL_SIZE
-    rng = np.random.default_rng(20240601)
-    X = rng.standard_normal((n, d))
-    w_true = rng.standard_normal(d)
-    y = X @ w_true + 0.5 + 0.1 * rng.standard_normal(n)
-    return SimpleNamespace(X=X, y=y, w_true=w_true, n=n, d=d, lr=1e-3)
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            full, tiny = SIZES[name]
+            cache[name] = benchmarks.random_problem(*(tiny if small else full))
+        return cache[name]
+    return get
+
+
+@pytest.fixture(params=list(SIZES))
+def problem(request, problems):
+    """Each random problem in turn; its benchmarks go to the group "<group>-<name>"."""
+    return problems(request.param)
 
 
 @pytest.fixture
-def timed(benchmark):
+def timed(benchmark, request):
     """``timed(label, fn, *args, rows=, target=)``: benchmark ``fn(*args)``, return its result.
 
     ``rows`` is how many samples one call processes (ratios are per row, so a
-    baseline may run on a slice); ``target`` is the speed-up fastgd should
-    reach over this baseline (None: shown for information only).
+    baseline may run on a slice); ``target`` is the :class:`fastgd.benchmarks.Target`
+    fastgd should reach against this baseline (None: shown for information only).
+    A test run on each ``problem`` puts its benchmarks in one group per problem.
     """
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and "problem" in callspec.params:
+        benchmark.group = f"{benchmark.group}-{callspec.params['problem']}"
+
     def run(label, fn, *args, rows, target=None):
-        benchmark.extra_info.update(label=label, rows=rows, target=target)
+        benchmark.extra_info.update(
+            label=label, rows=rows, target=None if target is None else target.min_ratio,
+            target_text=None if target is None else target.text)
         return benchmark(fn, *args)
     return run
 
@@ -85,7 +102,7 @@ def pytest_terminal_summary(terminalreporter, config):
             write("  (no fastgd member was timed)")
             continue
         fast_per_row = fast[0].stats.median / fast[0].extra_info["rows"]
-        write(f"  {'member':<32} {'rows':>8} {'median':>11} {'ratio':>9} {'target':>8}  verdict")
+        write(f"  {'member':<40} {'rows':>8} {'median':>11} {'ratio':>9} {'target':>12}  verdict")
         for bench in sorted(benches, key=lambda b: b.extra_info.get("label") != FASTGD):
             info = bench.extra_info
             label, rows, target = info.get("label", bench.name), info["rows"], info.get("target")
@@ -95,7 +112,7 @@ def pytest_terminal_summary(terminalreporter, config):
             else:
                 r = (median / rows) / fast_per_row
                 ratio = f"{r:8.2f}x"
-                target_text = f">= {target:g}x" if target else "-"
-                verdict = ("meets target" if r >= target else "BELOW target") if target else "(info)"
-            write(f"  {label:<32} {rows:>8} {_format_time(median)} {ratio:>9} {target_text:>8}"
+                target_text = info.get("target_text") or "-"
+                verdict = benchmarks.Target(target, target_text).verdict(r)
+            write(f"  {label:<40} {rows:>8} {_format_time(median)} {ratio:>9} {target_text:>12}"
                   f"  {verdict}".rstrip())

@@ -1,53 +1,55 @@
-"""Group "batch-epoch": one full-batch gradient step on n x d data.
+"""Groups "batch-epoch-d100", "batch-epoch-d1000", and the same "-float32": one full-batch step.
 
-fastgd's fused kernel reads X once per epoch; NumPy's ``X.T @ (X @ w - y)``
-reads it twice (target: >= 1.5x).  ``X.sum()`` is one read of X, the floor
-for any full-batch epoch, shown for information.
+fastgd's fused kernel reads X once per epoch; NumPy's ``X.T @ (X @ w + b - y)``
+reads it twice.  ``X.sum()`` is one read of X, the floor for any full-batch
+epoch.  The float32 groups time fastgd on float32 data against the same epoch
+on float64.  Targets: those of ``fastgd bench``.
 """
-import fastgd
 import numpy as np
 import pytest
 
+from fastgd import benchmarks
+from fastgd.benchmarks import TARGETS
+
 pytestmark = pytest.mark.benchmark(group="batch-epoch")
 
-# A non-zero start so that the predictions X @ w take part in the check.
-COEF_INIT = 0.1
-INTERCEPT_INIT = 0.2
+
+def fastgd_epoch(p):
+    return benchmarks.fastgd_epoch(p, "batch")
 
 
-def fastgd_epoch(X, y, lr):
-    return fastgd.fit(X, y, method="batch", max_epochs=1, lr=lr,
-                      coef_init=np.full(X.shape[1], COEF_INIT), intercept_init=INTERCEPT_INIT)
-
-
-def numpy_epoch(X, y, lr):
-    """One mean-reduced gradient step on the loss mean((X @ w + b - y)**2)."""
-    w = np.full(X.shape[1], COEF_INIT)
-    b = INTERCEPT_INIT
-    r = X @ w + b - y                                  # first read of X
-    w = w - lr * ((2.0 / len(y)) * (X.T @ r))          # second read of X
-    b = b - lr * (2.0 * r.mean())
-    return w, b, np.mean(r * r)
-
-
-def test_fastgd(timed, regression):
-    d = regression
-    result = timed("fastgd", fastgd_epoch, d.X, d.y, d.lr, rows=d.n)
+def test_fastgd(timed, problem):
+    result = timed("fastgd", fastgd_epoch, problem, rows=problem.n)
     assert result.n_epochs == 1 and not result.diverged
 
 
-def test_numpy_two_matvecs(timed, regression):
-    d = regression
-    w, b, loss = timed("numpy X.T @ (X @ w - y)", numpy_epoch, d.X, d.y, d.lr,
-                       rows=d.n, target=1.5)
+def test_numpy_two_matvecs(timed, problem):
+    weights = timed("numpy X.T @ (X @ w + b - y)", benchmarks.numpy_batch_epoch, problem,
+                    rows=problem.n, target=TARGETS[f"batch d={problem.d} vs numpy"])
     # Same sums in a different order (fastgd: fixed 256-row chunks; NumPy: BLAS).
-    expected = fastgd_epoch(d.X, d.y, d.lr)
-    np.testing.assert_allclose(w, expected.coef, rtol=1e-10)
-    assert b == pytest.approx(expected.intercept, rel=1e-10)
-    assert loss == pytest.approx(expected.loss_history[0], rel=1e-10)
+    assert benchmarks.same_weights(weights, fastgd_epoch(problem), rtol=1e-10)
 
 
-def test_one_read_of_X(timed, regression):
-    d = regression
-    total = timed("X.sum() (one read of X)", d.X.sum, rows=d.n)
-    assert total == pytest.approx(d.X.sum(axis=0).sum())
+def test_one_read_of_X(timed, problem):
+    total = timed("X.sum() (one read of X)", benchmarks.read_X, problem, rows=problem.n,
+                  target=TARGETS[f"batch d={problem.d} vs X.sum()"])
+    assert total == pytest.approx(problem.X.sum(axis=0).sum())
+
+
+@pytest.fixture
+def problem32(problem):
+    return problem.astype(np.float32)
+
+
+@pytest.mark.benchmark(group="batch-epoch-float32")
+def test_fastgd_float32(timed, problem32, problem):
+    result = timed("fastgd", fastgd_epoch, problem32, rows=problem32.n)
+    assert result.n_epochs == 1 and not result.diverged
+    assert benchmarks.same_weights(result, fastgd_epoch(problem), rtol=1e-4)
+
+
+@pytest.mark.benchmark(group="batch-epoch-float32")
+def test_fastgd_float64(timed, problem):
+    result = timed("fastgd on float64", fastgd_epoch, problem, rows=problem.n,
+                   target=TARGETS["float32 vs float64"])
+    assert result.n_epochs == 1 and not result.diverged

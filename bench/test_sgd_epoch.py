@@ -1,68 +1,63 @@
-"""Group "sgd-epoch": one epoch of per-sample SGD on n x d standard-normal data.
+"""Groups "sgd-epoch-d100", "sgd-epoch-d1000": one epoch of per-sample SGD.
 
-fastgd against scikit-learn's SGDRegressor doing the same updates (target:
->= 3x) and against the per-sample loop a NumPy user would write.  The NumPy
-loop is slow, so it runs on the first tenth of the rows; the ratio table
-compares time per row.
+On n x d standard-normal data (n=100,000, d=100 and n=20,000, d=1,000),
+fastgd against scikit-learn's SGDRegressor doing the same updates, a plain
+``numba.njit`` loop, the per-sample loop a NumPy user would write (for
+information) and ``torch.optim.SGD`` (for information, when torch is
+installed).  The NumPy and torch loops are slow, so they run on the first
+rows only; the ratio table compares time per row.  Targets: those of
+``fastgd bench``.
 """
-import fastgd
 import numpy as np
 import pytest
-from sklearn.linear_model import SGDRegressor
+
+from fastgd import benchmarks
+from fastgd.benchmarks import TARGETS
 
 pytestmark = pytest.mark.benchmark(group="sgd-epoch")
 
 
-def fastgd_epoch(X, y, lr):
-    return fastgd.fit(X, y, method="sgd", max_epochs=1, lr=lr)
-
-
-def sklearn_epoch(X, y, lr):
-    # sklearn's squared loss is 0.5 * (p - y)**2, fastgd's (p - y)**2: with
-    # eta0 = 2 * lr both take the step w -= 2 * lr * (p - y) * x per sample,
-    # in row order (shuffle=False), for exactly one pass (max_iter=1, tol=None).
-    model = SGDRegressor(loss="squared_error", penalty=None, learning_rate="constant",
-                         eta0=2 * lr, shuffle=False, tol=None, max_iter=1, fit_intercept=True)
-    return model.fit(X, y)
-
-
-def numpy_epoch(X, y, lr):
+def numpy_epoch(p):
     """The loop a NumPy user writes: one dot product and one axpy per sample."""
-    w = np.zeros(X.shape[1])
-    b = 0.0
-    for x, t in zip(X, y):
+    w = p.coef_init.copy()
+    b = p.intercept_init
+    lr = p.lr
+    for x, t in zip(p.X, p.y):
         g = 2.0 * (x @ w + b - t)
         w -= (lr * g) * x
         b -= lr * g
     return w, b
 
 
-def assert_same_fit(coef, intercept, expected):
-    # Same updates, different rounding (sklearn computes (eta0 * (p - y)) * x
-    # and its own dot product), so agreement to ~1e-14 is expected; 1e-8
-    # relative to the largest weight leaves room without hiding a real bug.
-    scale = np.max(np.abs(expected.coef))
-    assert np.max(np.abs(coef - expected.coef)) <= 1e-8 * scale
-    assert abs(intercept - expected.intercept) <= 1e-8 * max(scale, abs(expected.intercept))
-
-
-def test_fastgd(timed, regression):
-    d = regression
-    result = timed("fastgd", fastgd_epoch, d.X, d.y, d.lr, rows=d.n)
+def test_fastgd(timed, problem):
+    result = timed("fastgd", benchmarks.fastgd_epoch, problem, rows=problem.n)
     assert result.n_epochs == 1 and not result.diverged
     assert np.isfinite(result.loss_history).all()
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=1
-def test_sklearn_sgdregressor(timed, regression):
-    d = regression
-    model = timed("sklearn SGDRegressor", sklearn_epoch, d.X, d.y, d.lr, rows=d.n, target=3)
-    assert_same_fit(model.coef_, model.intercept_[0], fastgd_epoch(d.X, d.y, d.lr))
+def test_sklearn_sgdregressor(timed, problem):
+    pytest.importorskip("sklearn")
+    model = timed("sklearn SGDRegressor", benchmarks.sklearn_sgd_epoch, problem,
+                  rows=problem.n, target=TARGETS["sgd vs sklearn"])
+    assert benchmarks.same_weights(model, benchmarks.fastgd_epoch(problem))
 
 
-def test_numpy_loop(timed, regression):
-    d = regression
-    rows = d.n // 10  # 10,000 of the 100,000 rows; compared per row
-    X, y = d.X[:rows], d.y[:rows]
-    w, b = timed("numpy per-sample loop", numpy_epoch, X, y, d.lr, rows=rows)
-    assert_same_fit(w, b, fastgd_epoch(X, y, d.lr))
+def test_numba_loop(timed, problem):
+    pytest.importorskip("numba")
+    benchmarks.numba_sgd_epoch(problem.head(2))  # compile before anything is timed
+    weights = timed("numba.njit per-sample loop", benchmarks.numba_sgd_epoch, problem,
+                    rows=problem.n, target=TARGETS["sgd vs numba"])
+    assert benchmarks.same_weights(weights, benchmarks.fastgd_epoch(problem))
+
+
+def test_numpy_loop(timed, problem):
+    head = problem.head(problem.n // 10)  # compared per row
+    weights = timed("numpy per-sample loop", numpy_epoch, head, rows=head.n)
+    assert benchmarks.same_weights(weights, benchmarks.fastgd_epoch(head))
+
+
+def test_torch_loop(timed, problem):
+    pytest.importorskip("torch")
+    head = problem.head(min(problem.n, benchmarks.TORCH_ROWS))  # compared per row
+    weights = timed("torch.optim.SGD loop", benchmarks.torch_sgd_epoch, head, rows=head.n)
+    assert benchmarks.same_weights(weights, benchmarks.fastgd_epoch(head))

@@ -1,4 +1,8 @@
-"""The ``fastgd`` command line: ``fastgd demo [--out PATH] [--quiet]``, ``fastgd bench [--quick] [--only PATTERN]``."""
+"""The ``fastgd`` command line.
+
+``fastgd demo [--out PATH] [--quiet]`` runs the tutorial's example;
+``fastgd bench [--quick] [--only PATTERN]`` times fastgd against its peers.
+"""
 import argparse
 import os
 import sys
@@ -64,7 +68,7 @@ def _run_bench(quick, only):
         return 1
     for line in benchmarks.machine_info():
         print(line)
-    repeat, min_time = benchmarks._settings(quick)
+    repeat, min_time = benchmarks.timing_settings(quick)
     print(f"timing: best of {repeat} rounds of at least {min_time * 1e3:g} ms per member, "
           f"members timed alternately; ratio = baseline time / fastgd time (per row)"
           + (" [--quick: small data, rough figures]" if quick else ""))
@@ -82,10 +86,13 @@ def _run_bench(quick, only):
     return 0
 
 
+#: Alignment of the bench table's columns: names left, figures right, target left.
+_ALIGN = "<<>>><"
+
+
 def _table_line(cells, widths, last):
-    """Cells padded to ``widths`` (text left, figures right), then ``last``."""
-    text = [f"{cell:<{width}}" if k < 2 else f"{cell:>{width}}" if k < 5 else f"{cell:<{width}}"
-            for k, (cell, width) in enumerate(zip(cells, widths))]
+    """Cells padded to ``widths`` and aligned as :data:`_ALIGN` says, then ``last``."""
+    text = [f"{cell:{align}{width}}" for cell, width, align in zip(cells, widths, _ALIGN)]
     return "  ".join(text + [last])
 
 

@@ -1,0 +1,733 @@
+"""The speed benchmarks of ``fastgd bench``: fastgd against the tools people would use instead.
+
+Each workload function (:func:`seed_fit`, :func:`sgd_epoch`,
+:func:`batch_epoch`, :func:`minibatch_epoch`, :func:`batch_epoch_float32`)
+builds its problem, runs fastgd and every baseline once (checking that they
+computed the same weights), times them, and returns one :class:`Row` per
+baseline.  :func:`run` goes through the whole table, :data:`TARGETS` holds
+the speed-ups fastgd aims at.
+
+How the timing works: every member of a workload (fastgd and its baselines)
+is first calibrated, a loop of calls lasting at least ``min_time``; then the
+members are timed in turn, round after round, in this one process, and each
+keeps the best of its rounds.  Alternating keeps a slow spell of a shared
+machine from landing on one member only.  A ratio is ``baseline seconds /
+fastgd seconds`` per row of data (a slow baseline may run on the first rows
+only), so above 1 means fastgd is faster.
+
+The peers are optional: scikit-learn, numba and torch are imported only when
+their rows run, and a peer that is not installed gives a row saying so.
+
+The building blocks (problems and the functions that run one epoch or fit)
+are public so that the pytest-benchmark suite in ``bench/`` times the same code.
+
+Examples
+--------
+>>> rows = seed_fit(quick=True)
+>>> [row.baseline for row in rows]  # doctest: +NORMALIZE_WHITESPACE
+['python reference backend', 'scikit-learn SGDRegressor.fit, 50 epochs',
+ "the tutorial's own Python loop"]
+>>> rows[0].target, rows[0].verdict in ("meets target", "BELOW target")
+('>= 60x', True)
+"""
+import fnmatch
+import importlib.util
+import timeit
+import warnings
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
+
+import numpy as np
+
+from ._fit import fit
+
+# ---------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------
+
+
+def _calibrate(func, min_time):
+    """A timer for ``func``, a loop length lasting ``min_time``, and that loop's time.
+
+    The loop length grows 1, 2, 5, 10, 20, ... until one loop takes ``min_time``,
+    as :meth:`timeit.Timer.autorange` does with a shorter target.
+    """
+    timer = timeit.Timer(func)
+    number = 1
+    for scale in (2, 2.5, 2) * 20:
+        elapsed = timer.timeit(number)
+        if elapsed >= min_time:
+            break
+        number = int(number * scale)
+    return timer, number, elapsed
+
+
+def best_time(func, repeat, min_time):
+    """Seconds per call of ``func``: the best of ``repeat`` timings of a loop of calls.
+
+    Each timing loops over ``func`` long enough to last at least ``min_time``
+    seconds.
+
+    Examples
+    --------
+    >>> best_time(lambda: sum(range(100)), repeat=3, min_time=0.001) > 0
+    True
+    """
+    timer, number, first = _calibrate(func, min_time)
+    return min([first] + timer.repeat(repeat - 1, number)) / number
+
+
+def time_alternately(funcs, repeat, min_time):
+    """Seconds per call of each of ``funcs``, timed in turn, round after round.
+
+    Each function is calibrated to a loop of calls lasting at least
+    ``min_time``; then ``repeat`` rounds time every loop once, in order, and
+    each function keeps its best round.
+
+    Returns
+    -------
+    list of float
+        In the order of ``funcs``.
+
+    Examples
+    --------
+    >>> fast, slow = time_alternately([lambda: sum(range(10)), lambda: sum(range(10_000))],
+    ...                               repeat=3, min_time=0.001)
+    >>> fast < slow
+    True
+    """
+    calibrated = [_calibrate(func, min_time) for func in funcs]
+    best = [elapsed / number for _, number, elapsed in calibrated]
+    for _ in range(repeat - 1):
+        for k, (timer, number, _) in enumerate(calibrated):
+            best[k] = min(best[k], timer.timeit(number) / number)
+    return best
+
+
+# ---------------------------------------------------------------------------
+# Targets and rows
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """The least ratio (baseline time / fastgd time) a workload aims at, and its wording.
+
+    Examples
+    --------
+    >>> at_least(2.5).verdict(3.1), within(1.3).verdict(0.7), INFO.verdict(5.0)
+    ('meets target', 'BELOW target', 'info')
+    >>> within(1.3).text, round(within(1.3).min_ratio, 3)
+    ('within 1.3x', 0.769)
+    """
+
+    min_ratio: Optional[float]
+    text: str
+
+    def verdict(self, ratio):
+        """``"meets target"``, ``"BELOW target"``, or ``"info"`` when there is no target."""
+        if self.min_ratio is None:
+            return "info"
+        return "meets target" if ratio >= self.min_ratio else "BELOW target"
+
+
+def at_least(factor):
+    """fastgd should be at least ``factor`` times faster than the baseline."""
+    return Target(float(factor), f">= {factor:g}x")
+
+
+def within(factor):
+    """fastgd may be up to ``factor`` times slower than the baseline (a hardware floor)."""
+    return Target(1.0 / factor, f"within {factor:g}x")
+
+
+#: A baseline shown for information, with no target.
+INFO = Target(None, "-")
+
+#: The targets of the benchmark table (issue 3), by name.
+TARGETS = {
+    "seed vs reference": at_least(60),
+    "seed vs sklearn": at_least(6),
+    "sgd vs sklearn": at_least(4.5),
+    "sgd vs numba": at_least(2),
+    "batch d=100 vs numpy": at_least(2.5),
+    "batch d=1000 vs numpy": at_least(1.6),
+    "batch d=100 vs X.sum()": within(1.3),
+    "batch d=1000 vs X.sum()": within(1.5),
+    "minibatch vs numpy": at_least(6),
+    "float32 vs float64": at_least(1.7),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the benchmark table: fastgd against one baseline on one workload.
+
+    ``fastgd_seconds`` and ``baseline_seconds`` are per call on the workload's
+    whole data (a baseline timed on fewer rows is scaled up per row); they,
+    and ``ratio``, are None when the baseline is not installed.  ``verdict``
+    is ``"meets target"``, ``"BELOW target"``, ``"info"``, ``"not
+    installed"``, or ``"RESULTS DIFFER"`` when the baseline's weights did not
+    match fastgd's (its timing then means nothing).
+    """
+
+    workload: str
+    baseline: str
+    fastgd_seconds: Optional[float]
+    baseline_seconds: Optional[float]
+    ratio: Optional[float]
+    target: str
+    verdict: str
+
+
+# ---------------------------------------------------------------------------
+# Problems
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """Data, learning rate and starting weights that every member of a workload uses.
+
+    ``coef_init`` is read-only, so that a member training in place cannot
+    change the start of the next one.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    lr: float
+    coef_init: np.ndarray
+    intercept_init: float
+
+    @property
+    def n(self):
+        return self.X.shape[0]
+
+    @property
+    def d(self):
+        return self.X.shape[1]
+
+    def __post_init__(self):
+        coef = np.array(self.coef_init, dtype=np.float64)
+        coef.flags.writeable = False
+        object.__setattr__(self, "coef_init", coef)
+
+    def head(self, rows):
+        """The same problem on the first ``rows`` samples only."""
+        return replace(self, X=self.X[:rows], y=self.y[:rows])
+
+    def astype(self, dtype):
+        """The same problem with X and y converted to ``dtype`` (C-contiguous)."""
+        return replace(self, X=np.ascontiguousarray(self.X, dtype=dtype),
+                       y=np.ascontiguousarray(self.y, dtype=dtype))
+
+
+def random_problem(n, d, *, seed=20240601):
+    """``y = X @ w_true + 0.5 + noise`` with standard-normal X, C-contiguous float64.
+
+    Seeded, so every member and every run sees the same data.  ``lr = 0.1 / d``
+    (1e-3 for d = 100, 1e-4 for d = 1000) keeps per-sample SGD stable; the
+    start is ``coef = 0.1``, ``intercept = 0.2`` (non-zero, so that the first
+    predictions take part in every check).
+
+    Examples
+    --------
+    >>> p = random_problem(50, 4)
+    >>> p.X.shape, p.X.dtype, p.X.flags.c_contiguous, p.lr
+    ((50, 4), dtype('float64'), True, 0.025)
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    w_true = rng.standard_normal(d)
+    y = X @ w_true + 0.5 + 0.1 * rng.standard_normal(n)
+    return Problem(X=X, y=y, lr=0.1 / d, coef_init=np.full(d, 0.1), intercept_init=0.2)
+
+
+def seed_problem():
+    """The tutorial's problem: degree-2 features of its 100 x values, its y, start and lr.
+
+    Examples
+    --------
+    >>> p = seed_problem()
+    >>> p.X.shape, p.lr, p.coef_init.tolist(), p.intercept_init
+    ((100, 2), 0.1, [1.0, 0.0], -1.0)
+    """
+    from ._fit import polynomial_features
+    from .demo import SEED_SETTINGS, seed_data
+
+    x, y = seed_data()
+    return Problem(X=polynomial_features(x, 2), y=np.array(y), lr=SEED_SETTINGS["lr"],
+                   coef_init=SEED_SETTINGS["coef_init"],
+                   intercept_init=float(SEED_SETTINGS["intercept_init"]))
+
+
+# ---------------------------------------------------------------------------
+# What gets timed: fastgd and the baselines
+# ---------------------------------------------------------------------------
+
+#: Epochs the tutorial's fit runs before its loss falls below 1e-4.
+SEED_EPOCHS = 50
+
+#: Rows of the torch per-sample loop (slow: it is compared per row).
+TORCH_ROWS = 2_000
+
+
+def fastgd_seed_fit(p=None, backend="cython"):
+    """The whole ``fastgd.fit`` call of the tutorial (``SEED_SETTINGS``) on ``p``."""
+    from .demo import SEED_SETTINGS
+
+    p = seed_problem() if p is None else p
+    return fit(p.X, p.y, backend=backend, **SEED_SETTINGS)
+
+
+def python_seed_fit(p=None):
+    """The same fit on the Python reference backend."""
+    return fastgd_seed_fit(p, backend="python")
+
+
+def seed_script(p=None):
+    """The tutorial's own loop (:func:`fastgd.demo.seed_script`), as ``(coef, intercept)``."""
+    from .demo import seed_script as script
+
+    w1, w2, w3, _ = script()
+    return np.array([w1, w2]), w3
+
+
+def _sgd_regressor(lr, max_iter):
+    from sklearn.linear_model import SGDRegressor
+
+    # sklearn's squared loss is 0.5 * (p - y)**2, fastgd's (p - y)**2: with
+    # eta0 = 2 * lr both step w -= 2 * lr * (p - y) * x per sample, in row
+    # order (shuffle=False), for exactly max_iter passes (tol=None).
+    return SGDRegressor(loss="squared_error", penalty=None, learning_rate="constant",
+                        eta0=2 * lr, shuffle=False, tol=None, max_iter=max_iter,
+                        fit_intercept=True)
+
+
+def sklearn_seed_fit(p=None):
+    """scikit-learn's ``SGDRegressor.fit`` making the tutorial fit's 50 epochs of updates."""
+    p = seed_problem() if p is None else p
+    # SGDRegressor trains in its coef_init array: it gets a copy.
+    return _sgd_regressor(p.lr, SEED_EPOCHS).fit(p.X, p.y, coef_init=p.coef_init.copy(),
+                                                 intercept_init=p.intercept_init)
+
+
+def fastgd_epoch(p, method="sgd", batch_size=32):
+    """One epoch of ``fastgd.fit`` (``method``: ``"sgd"``, ``"minibatch"`` or ``"batch"``)."""
+    return fit(p.X, p.y, method=method, lr=p.lr, max_epochs=1, batch_size=batch_size,
+               coef_init=p.coef_init, intercept_init=p.intercept_init)
+
+
+def sklearn_sgd_epoch(p):
+    """One epoch of scikit-learn's ``SGDRegressor`` making fastgd's per-sample updates."""
+    # SGDRegressor trains in its coef_init array: it gets a copy.
+    return _sgd_regressor(p.lr, 1).fit(p.X, p.y, coef_init=p.coef_init.copy(),
+                                       intercept_init=p.intercept_init)
+
+
+_numba_loop = None
+
+
+def _numba_sgd_loop():
+    """The compiled numba loop, compiled (and warmed up) on first use."""
+    global _numba_loop
+    if _numba_loop is None:
+        import numba
+
+        @numba.njit
+        def loop(X, y, w, b, lr):
+            # Written as a numba user would: plain loops, no fastmath.
+            n, d = X.shape
+            for i in range(n):
+                p = 0.0
+                for j in range(d):
+                    p += w[j] * X[i, j]
+                p += b
+                r = p - y[i]
+                g = 2 * r
+                for j in range(d):
+                    w[j] -= lr * g * X[i, j]
+                b -= lr * g
+            return b
+
+        loop(np.ones((2, 2)), np.ones(2), np.zeros(2), 0.0, 0.1)  # compile now, not when timed
+        _numba_loop = loop
+    return _numba_loop
+
+
+def numba_sgd_epoch(p):
+    """One epoch of per-sample SGD in a plain ``numba.njit`` loop, as ``(coef, intercept)``."""
+    loop = _numba_sgd_loop()
+    w = p.coef_init.copy()
+    b = loop(p.X, p.y, w, float(p.intercept_init), float(p.lr))
+    return w, b
+
+
+def torch_sgd_epoch(p):
+    """One per-sample SGD epoch with ``torch.optim.SGD`` and autograd: ``(coef, intercept)``."""
+    import torch
+
+    X, y = torch.from_numpy(p.X), torch.from_numpy(p.y)
+    w = torch.tensor(p.coef_init, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(p.intercept_init, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([w, b], lr=p.lr)
+    for i in range(X.shape[0]):
+        optimizer.zero_grad()
+        loss = (X[i] @ w + b - y[i]) ** 2
+        loss.backward()
+        optimizer.step()
+    return w.detach().numpy().copy(), float(b.detach())
+
+
+def numpy_batch_epoch(p):
+    """One mean-reduced full-batch step with NumPy, ``X.T @ (X @ w + b - y)``: two reads of X."""
+    r = p.X @ p.coef_init + p.intercept_init - p.y
+    w = p.coef_init - p.lr * ((2.0 / p.n) * (p.X.T @ r))
+    b = p.intercept_init - p.lr * (2.0 * r.mean())
+    return w, b
+
+
+def read_X(p):
+    """One read of X, ``X.sum()``: the memory floor of any full-batch epoch."""
+    return p.X.sum()
+
+
+def numpy_minibatch_epoch(p, batch_size=32):
+    """One epoch of mean-reduced mini-batch steps in a NumPy loop over the batches."""
+    w = p.coef_init.copy()
+    b = p.intercept_init
+    X, y, lr = p.X, p.y, p.lr
+    for start in range(0, p.n, batch_size):
+        Xb = X[start:start + batch_size]
+        r = Xb @ w + b - y[start:start + batch_size]
+        w -= (lr * 2.0 / len(r)) * (Xb.T @ r)
+        b -= lr * 2.0 * r.mean()
+    return w, b
+
+
+def weights(result):
+    """``(coef, intercept)`` of a FitResult, a fitted SGDRegressor, or such a pair."""
+    if hasattr(result, "coef_"):
+        return np.asarray(result.coef_, dtype=float), float(result.intercept_[0])
+    if hasattr(result, "coef"):
+        return np.asarray(result.coef, dtype=float), float(result.intercept)
+    coef, intercept = result
+    return np.asarray(coef, dtype=float), float(intercept)
+
+
+def same_weights(result, expected, rtol=1e-8):
+    """Whether two results' weights agree to ``rtol`` relative to the largest weight.
+
+    Baselines make the same updates in another rounding order (sklearn computes
+    ``(eta0 * (p - y)) * x``, BLAS sums in its own order), so they agree with
+    fastgd to about 1e-14; 1e-8 leaves room without hiding a wrong setup.
+
+    Examples
+    --------
+    >>> same_weights(([1.0, 2.0], 3.0), ([1.0, 2.0 + 1e-12], 3.0))
+    True
+    >>> same_weights(([1.0, 2.0], 3.0), ([1.0, 2.1], 3.0))
+    False
+    """
+    coef, intercept = weights(result)
+    coef_expected, intercept_expected = weights(expected)
+    scale = max(np.max(np.abs(coef_expected)), abs(intercept_expected), 1e-300)
+    return bool(np.max(np.abs(coef - coef_expected)) <= rtol * scale
+                and abs(intercept - intercept_expected) <= rtol * scale)
+
+
+# ---------------------------------------------------------------------------
+# Workloads
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """One baseline of a workload.
+
+    ``run(problem)`` is what gets timed; ``needs`` the module it imports (its
+    rows say "not installed" without it); ``rows`` the samples it runs on
+    when fewer than all (compared per row); ``rtol`` the agreement of its
+    weights with fastgd's that is checked (None: not comparable).
+    """
+
+    name: str
+    run: Callable
+    target: Target
+    needs: Optional[str] = None
+    rows: Optional[int] = None
+    rtol: Optional[float] = 1e-8
+
+
+def installed(module):
+    """Whether ``module`` can be imported (without importing it).
+
+    Examples
+    --------
+    >>> installed("numpy"), installed("no_such_module_here")
+    (True, False)
+    """
+    return importlib.util.find_spec(module) is not None
+
+
+def timing_settings(quick):
+    """``(repeat, min_time)`` of the timings: rounds per member, least seconds per round.
+
+    Examples
+    --------
+    >>> timing_settings(quick=True)
+    (3, 0.005)
+    """
+    return (3, 0.005) if quick else (7, 0.1)
+
+
+def compare(workload, problem, fastgd_run, baselines, *, quick=False):
+    """Time ``fastgd_run(problem)`` against each baseline; one :class:`Row` per baseline.
+
+    Every member runs once first (a warm-up, and its result is checked
+    against fastgd's), then all are timed alternately (:func:`time_alternately`).
+
+    Examples
+    --------
+    >>> p = random_problem(200, 3)
+    >>> rows = compare("sgd epoch", p, fastgd_epoch,
+    ...                [Baseline("numpy loop", numpy_minibatch_epoch, INFO, rtol=None),
+    ...                 Baseline("absent peer", numba_sgd_epoch, at_least(2), needs="no_such")],
+    ...                quick=True)
+    >>> [(row.baseline, row.verdict) for row in rows]
+    [('numpy loop', 'info'), ('absent peer', 'not installed')]
+    """
+    present = [b for b in baselines if b.needs is None or installed(b.needs)]
+    expected = fastgd_run(problem)
+    funcs = [lambda: fastgd_run(problem)]
+    agree = {}
+    for baseline in present:
+        data = problem if baseline.rows is None else problem.head(baseline.rows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. a peer's own deprecation warnings
+            result = baseline.run(data)
+        if baseline.rtol is not None:
+            reference = expected if baseline.rows is None else fastgd_run(data)
+            agree[baseline.name] = same_weights(result, reference, baseline.rtol)
+        funcs.append(lambda run=baseline.run, data=data: run(data))
+    repeat, min_time = timing_settings(quick)
+    seconds = iter(time_alternately(funcs, repeat, min_time))
+    fast = next(seconds)
+    rows = []
+    for baseline in baselines:
+        if baseline not in present:
+            rows.append(Row(workload, baseline.name, None, None, None, baseline.target.text,
+                            "not installed"))
+            continue
+        base = next(seconds)
+        if baseline.rows is not None:
+            base *= problem.n / baseline.rows  # per row, scaled to the whole data
+        ratio = base / fast
+        verdict = (baseline.target.verdict(ratio) if agree.get(baseline.name, True)
+                   else "RESULTS DIFFER")
+        rows.append(Row(workload, baseline.name, fast, base, ratio, baseline.target.text,
+                        verdict))
+    return rows
+
+
+#: (n, d) of the random workloads; ``quick=True`` uses n / QUICK_SHRINK.
+SIZES = ((100_000, 100), (20_000, 1_000))
+QUICK_SHRINK = 20
+
+
+def _size(n, quick):
+    return max(n // QUICK_SHRINK, 1) if quick else n
+
+
+def _name(kind, n, d):
+    return f"{kind}, n={n:,}, d={d:,}"
+
+
+def seed_fit(*, quick=False):
+    """The tutorial's whole ``fastgd.fit`` call against the reference, scikit-learn, its own loop.
+
+    The fit stops after 50 epochs (``SEED_SETTINGS``); scikit-learn's
+    ``SGDRegressor.fit`` makes the same 50 epochs of updates from the same start.
+    """
+    return compare(
+        "seed fit (100 samples, 50 epochs)", seed_problem(), fastgd_seed_fit,
+        [Baseline("python reference backend", python_seed_fit, TARGETS["seed vs reference"],
+                  rtol=0.0),
+         Baseline(f"scikit-learn SGDRegressor.fit, {SEED_EPOCHS} epochs", sklearn_seed_fit,
+                  TARGETS["seed vs sklearn"], needs="sklearn"),
+         Baseline("the tutorial's own Python loop", seed_script, INFO, rtol=0.0)],
+        quick=quick)
+
+
+def sgd_epoch(n, d, *, quick=False):
+    """One per-sample SGD epoch against scikit-learn, a numba loop and torch (per row).
+
+    ``n`` is shrunk ``QUICK_SHRINK`` times with ``quick``.
+    """
+    n = _size(n, quick)
+    torch_rows = min(n, _size(TORCH_ROWS, quick))
+    return compare(
+        _name("per-sample sgd epoch", n, d), random_problem(n, d), fastgd_epoch,
+        [Baseline("scikit-learn SGDRegressor, max_iter=1", sklearn_sgd_epoch,
+                  TARGETS["sgd vs sklearn"], needs="sklearn"),
+         Baseline("numba.njit per-sample loop", numba_sgd_epoch, TARGETS["sgd vs numba"],
+                  needs="numba"),
+         Baseline(f"torch.optim.SGD loop (on {torch_rows:,} rows)", torch_sgd_epoch, INFO,
+                  needs="torch", rows=torch_rows)],
+        quick=quick)
+
+
+def batch_epoch(n, d, *, quick=False):
+    """One full-batch epoch against NumPy's two matrix-vector products and one read of X."""
+    n = _size(n, quick)
+    wide = "1000" if d >= 1000 else "100"
+    return compare(
+        _name("full-batch epoch", n, d), random_problem(n, d),
+        lambda p: fastgd_epoch(p, "batch"),
+        [Baseline("NumPy X.T @ (X @ w + b - y)", numpy_batch_epoch,
+                  TARGETS[f"batch d={wide} vs numpy"]),
+         Baseline("one read of X, X.sum()", read_X, TARGETS[f"batch d={wide} vs X.sum()"],
+                  rtol=None)],
+        quick=quick)
+
+
+def minibatch_epoch(n, d, *, batch_size=32, quick=False):
+    """One mini-batch epoch (``batch_size`` 32) against a NumPy loop over the batches."""
+    n = _size(n, quick)
+    return compare(
+        _name(f"mini-batch ({batch_size}) epoch", n, d), random_problem(n, d),
+        lambda p: fastgd_epoch(p, "minibatch", batch_size),
+        [Baseline("NumPy loop over batches", lambda p: numpy_minibatch_epoch(p, batch_size),
+                  TARGETS["minibatch vs numpy"])],
+        quick=quick)
+
+
+def batch_epoch_float32(n, d, *, quick=False):
+    """One full-batch epoch of fastgd on float32 data against the same epoch on float64.
+
+    The ratio is float64 time / float32 time, so above 1 means float32 is faster.
+    """
+    n = _size(n, quick)
+    problem64 = random_problem(n, d)
+    return compare(
+        _name("full-batch epoch float32", n, d), problem64.astype(np.float32),
+        lambda p: fastgd_epoch(p, "batch"),
+        [Baseline("fastgd full-batch epoch on float64",
+                  lambda p: fastgd_epoch(problem64, "batch"), TARGETS["float32 vs float64"],
+                  rtol=1e-4)],
+        quick=quick)
+
+
+def table(quick=False):
+    """The workloads of the benchmark table, as ``(name, function)``; ``function()`` returns rows.
+
+    Examples
+    --------
+    >>> [name for name, _ in table(quick=True)][:2]
+    ['seed fit (100 samples, 50 epochs)', 'per-sample sgd epoch, n=5,000, d=100']
+    """
+    entries = [("seed fit (100 samples, 50 epochs)", lambda: seed_fit(quick=quick))]
+    for kind, func in (("per-sample sgd epoch", sgd_epoch), ("full-batch epoch", batch_epoch)):
+        for n, d in SIZES:
+            entries.append((_name(kind, _size(n, quick), d),
+                            lambda func=func, n=n, d=d: func(n, d, quick=quick)))
+    n, d = SIZES[0]
+    entries.append((_name("mini-batch (32) epoch", _size(n, quick), d),
+                    lambda n=n, d=d: minibatch_epoch(n, d, quick=quick)))
+    for n, d in SIZES:
+        entries.append((_name("full-batch epoch float32", _size(n, quick), d),
+                        lambda n=n, d=d: batch_epoch_float32(n, d, quick=quick)))
+    return entries
+
+
+def matches(name, pattern):
+    """Whether a workload ``name`` matches ``--only PATTERN``.
+
+    A case-insensitive substring, with shell wildcards (``*``, ``?``) allowed.
+
+    Examples
+    --------
+    >>> matches("per-sample sgd epoch, n=100,000, d=100", "SGD")
+    True
+    >>> matches("full-batch epoch, n=20,000, d=1,000", "batch*d=1,000")
+    True
+    >>> matches("seed fit (100 samples, 50 epochs)", "float32")
+    False
+    """
+    return fnmatch.fnmatchcase(name.lower(), f"*{pattern.lower()}*")
+
+
+def run(*, quick=False, only=None):
+    """Run the table (the workloads matching ``only``, when given); yield each workload's rows.
+
+    Yields
+    ------
+    list of Row
+        One list per workload, as soon as it has been measured.
+    """
+    for name, func in table(quick):
+        if only is None or matches(name, only):
+            yield func()
+
+
+def machine_info():
+    """A few lines about the machine, the thread default and the libraries, for a report header.
+
+    Examples
+    --------
+    >>> lines = machine_info()
+    >>> lines[0].startswith("machine: ") and "logical cores" in lines[0]
+    True
+    """
+    import os
+    import platform
+    import sys
+
+    from . import __version__
+    from ._native import kernels
+
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cpu = cpu or platform.processor() or platform.machine() or "unknown CPU"
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f" ({blas['name']} {blas.get('version', '')})".rstrip()
+    except Exception:  # older NumPy, or a build that does not say
+        blas = ""
+    peers = []
+    for module, label in (("sklearn", "scikit-learn"), ("numba", "numba"), ("torch", "torch")):
+        if installed(module):
+            peers.append(f"{label} {importlib.import_module(module).__version__}")
+        else:
+            peers.append(f"{label} not installed")
+    return [
+        f"machine: {cpu}, {os.cpu_count()} logical cores, {platform.system()} "
+        f"{platform.machine()}; fastgd threads (n_threads default): "
+        f"{kernels.default_threads()}",
+        f"fastgd {__version__}, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}{blas}, " + ", ".join(peers),
+    ]
+
+
+def format_seconds(seconds):
+    """A duration in s, ms, us or ns.
+
+    Examples
+    --------
+    >>> format_seconds(0.0123456), format_seconds(2.5e-5), format_seconds(None)
+    ('12.35 ms', '25.00 us', '-')
+    """
+    if seconds is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            value = seconds / scale
+            return f"{value:.1f} {unit}" if value >= 100 else f"{value:.2f} {unit}"
+    return f"{seconds / 1e-9:.1f} ns"

@@ -1,0 +1,122 @@
+"""The ``fastgd bench`` command: it runs, prints the machine and every row; no timing checks.
+
+Timings on a shared machine are noise at --quick sizes, so nothing here looks
+at a ratio: only at the shape of the report and at the weights the baselines
+computed (a baseline that computes something else would make its ratio
+meaningless, and shows as "RESULTS DIFFER").
+"""
+import contextlib
+import io
+import re
+
+import pytest
+
+from fastgd import benchmarks
+from fastgd.cli import main
+
+VERDICTS = ("meets target", "BELOW target", "info", "not installed")
+
+# The baselines of each kind of workload, in the order of the table.
+EXPECTED_BASELINES = {
+    "seed fit (100 samples": ["python reference backend",
+                              "scikit-learn SGDRegressor.fit, 50 epochs",
+                              "the tutorial's own Python loop"],
+    "per-sample sgd epoch": ["scikit-learn SGDRegressor, max_iter=1",
+                             "numba.njit per-sample loop",
+                             "torch.optim.SGD loop (on 100 rows)"],
+    "full-batch epoch": ["NumPy X.T @ (X @ w + b - y)", "one read of X, X.sum()"],
+    "mini-batch (32) epoch": ["NumPy loop over batches"],
+    "full-batch epoch float32": ["fastgd full-batch epoch on float64"],
+}
+
+
+def run_cli(argv):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def quick_run():
+    """One ``fastgd bench --quick`` run, shared by the tests below."""
+    return run_cli(["bench", "--quick"])
+
+
+def table_rows(stdout):
+    """The table's rows, as (workload, baseline, verdict), read from the printed lines."""
+    rows = []
+    for line in stdout.splitlines():
+        for verdict in VERDICTS + ("RESULTS DIFFER",):
+            if line.endswith("  " + verdict) and not line.startswith("workload"):
+                workload, baseline = re.split(r"\s{2,}", line)[:2]
+                rows.append((workload, baseline, verdict))
+    return rows
+
+
+def test_quick_bench_succeeds_quietly(quick_run):
+    code, _, stderr = quick_run
+    assert code == 0
+    assert stderr == ""
+
+
+def test_header_names_the_machine_and_the_libraries(quick_run):
+    _, stdout, _ = quick_run
+    lines = stdout.splitlines()
+    assert re.match(r"machine: .+, \d+ logical cores, .*fastgd threads \(n_threads default\): "
+                    r"\d+$", lines[0])
+    assert lines[1].startswith("fastgd ") and "NumPy " in lines[1]
+    for peer in ("scikit-learn", "numba", "torch"):
+        assert peer in lines[1]
+    assert any(line.startswith("workload ") and line.endswith(" verdict") for line in lines)
+
+
+def test_every_workload_and_baseline_has_a_row(quick_run):
+    _, stdout, _ = quick_run
+    rows = table_rows(stdout)
+    expected = [(workload, baseline) for workload, _ in benchmarks.table(quick=True)
+                for baseline in EXPECTED_BASELINES[workload.split(",")[0]]]
+    assert [(workload, baseline) for workload, baseline, _ in rows] == expected
+    for kind in ("seed fit", "per-sample sgd epoch", "full-batch epoch", "mini-batch (32) epoch",
+                 "full-batch epoch float32"):
+        assert any(workload.startswith(kind) for workload, _, _ in rows)
+
+
+def test_baselines_compute_what_fastgd_computes(quick_run):
+    _, stdout, _ = quick_run
+    assert "RESULTS DIFFER" not in stdout
+
+
+@pytest.mark.parametrize("module, label", [("sklearn", "scikit-learn"), ("numba", "numba"),
+                                           ("torch", "torch")])
+def test_a_missing_peer_says_not_installed(quick_run, module, label):
+    _, stdout, _ = quick_run
+    peer_rows = [row for row in table_rows(stdout) if row[1].startswith(label)]
+    assert peer_rows
+    if benchmarks.installed(module):
+        assert all(verdict != "not installed" for _, _, verdict in peer_rows)
+    else:
+        assert all(verdict == "not installed" for _, _, verdict in peer_rows)
+        assert f"{label} not installed" in stdout.splitlines()[1]
+
+
+def test_only_runs_the_matching_workloads():
+    code, stdout, stderr = run_cli(["bench", "--quick", "--only", "SEED"])
+    assert code == 0 and stderr == ""
+    rows = table_rows(stdout)
+    assert {workload for workload, _, _ in rows} == {"seed fit (100 samples, 50 epochs)"}
+    assert len(rows) == 3
+
+
+def test_only_matching_nothing_is_an_error():
+    code, stdout, stderr = run_cli(["bench", "--only", "no such workload"])
+    assert code == 1
+    assert stdout == ""
+    assert stderr.startswith("fastgd bench: error: no workload matches 'no such workload'")
+
+
+def test_missing_peer_gives_rows_not_an_error(monkeypatch):
+    monkeypatch.setattr(benchmarks, "installed", lambda module: module == "no peer at all")
+    rows = benchmarks.sgd_epoch(2_000, 5, quick=True)
+    assert [row.verdict for row in rows] == ["not installed"] * 3
+    assert all(row.ratio is None and row.target for row in rows)
