@@ -156,7 +156,12 @@ TARGETS = {
     "batch d=1000 vs X.sum()": within(1.5),
     "minibatch vs numpy": at_least(6),
     "float32 vs float64": at_least(1.7),
+    "fit overhead": at_least(1),
+    "two fits in two threads": at_least(1.6),
 }
+
+#: The fixed cost of ``fastgd.fit`` beyond its kernel that the table allows.
+OVERHEAD_BUDGET = 10e-6
 
 
 @dataclass(frozen=True)
@@ -618,6 +623,73 @@ def batch_epoch_float32(n, d, *, quick=False):
         quick=quick)
 
 
+def fit_overhead(*, quick=False):
+    """The fixed cost of ``fastgd.fit`` on the tutorial's data, beyond its kernel.
+
+    Times a one-epoch ``fit`` call (validation, set-up, result) and the bare
+    kernel call doing the same epoch on ready arrays, alternately; the
+    difference is compared with :data:`OVERHEAD_BUDGET` (ratio = budget /
+    overhead, so >= 1 meets it).
+    """
+    from ._native import kernels
+    from ._options import Method, Settings
+
+    p = seed_problem()
+    settings = Settings(method=Method.SGD, lr=p.lr, batch_size=32, mean_reduction=True,
+                        fit_intercept=True, shuffle=False, stop_loss=None,
+                        n_threads=kernels.default_threads())
+    coef, intercept = p.coef_init.copy(), np.array([p.intercept_init])
+    order, state = np.arange(p.n, dtype=np.intp), np.zeros(1, dtype=np.uint64)
+    loss = np.empty(1)
+
+    def kernel_only():
+        coef[:] = p.coef_init
+        intercept[0] = p.intercept_init
+        return kernels.run_epochs(p.X, p.y, coef, intercept, order, state, loss, settings)
+
+    def whole_fit():
+        return fit(p.X, p.y, lr=p.lr, max_epochs=1, coef_init=p.coef_init,
+                   intercept_init=p.intercept_init)
+
+    repeat, min_time = timing_settings(quick)
+    fit_seconds, kernel_seconds = time_alternately([whole_fit, kernel_only], repeat, min_time)
+    overhead = max(fit_seconds - kernel_seconds, 1e-9)
+    target = TARGETS["fit overhead"]
+    ratio = OVERHEAD_BUDGET / overhead
+    return [Row("fit() fixed cost beyond the kernel (seed, 1 epoch)",
+                f"budget of {OVERHEAD_BUDGET * 1e6:g} us", overhead, OVERHEAD_BUDGET, ratio,
+                f"<= {OVERHEAD_BUDGET * 1e6:g} us", target.verdict(ratio))]
+
+
+def concurrent_fits(n, d, *, quick=False):
+    """Two per-sample SGD fits in two Python threads against the same two, one after the other.
+
+    The kernels release the GIL for the whole fit, so on two free cores the
+    pair should take about the time of one (ratio near 2).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = _size(n, quick)
+    problems = [random_problem(n, d, seed=seed) for seed in (1, 2)]
+    pool = ThreadPoolExecutor(max_workers=2)
+
+    def together():
+        return list(pool.map(fastgd_epoch, problems))
+
+    def one_after_the_other():
+        return [fastgd_epoch(p) for p in problems]
+
+    try:
+        repeat, min_time = timing_settings(quick)
+        both, serial = time_alternately([together, one_after_the_other], repeat, min_time)
+    finally:
+        pool.shutdown()
+    target = TARGETS["two fits in two threads"]
+    ratio = serial / both
+    return [Row(_name("two sgd fits in two threads", n, d), "the same fits one after the other",
+                both, serial, ratio, target.text, target.verdict(ratio))]
+
+
 def table(quick=False):
     """The workloads of the benchmark table, as ``(name, function)``; ``function()`` returns rows.
 
@@ -637,6 +709,11 @@ def table(quick=False):
     for n, d in SIZES:
         entries.append((_name("full-batch epoch float32", _size(n, quick), d),
                         lambda n=n, d=d: batch_epoch_float32(n, d, quick=quick)))
+    entries.append(("fit() fixed cost beyond the kernel (seed, 1 epoch)",
+                    lambda: fit_overhead(quick=quick)))
+    n, d = SIZES[0]
+    entries.append((_name("two sgd fits in two threads", _size(n, quick), d),
+                    lambda n=n, d=d: concurrent_fits(n, d, quick=quick)))
     return entries
 
 
