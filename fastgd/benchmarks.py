@@ -656,7 +656,7 @@ def fit_overhead(*, quick=False):
     overhead = max(fit_seconds - kernel_seconds, 1e-9)
     target = TARGETS["fit overhead"]
     ratio = OVERHEAD_BUDGET / overhead
-    return [Row("fit() fixed cost beyond the kernel (seed, 1 epoch)",
+    return [Row("fixed cost of fit() beyond the kernel (tutorial data, 1 epoch)",
                 f"budget of {OVERHEAD_BUDGET * 1e6:g} us", overhead, OVERHEAD_BUDGET, ratio,
                 f"<= {OVERHEAD_BUDGET * 1e6:g} us", target.verdict(ratio))]
 
@@ -709,7 +709,7 @@ def table(quick=False):
     for n, d in SIZES:
         entries.append((_name("full-batch epoch float32", _size(n, quick), d),
                         lambda n=n, d=d: batch_epoch_float32(n, d, quick=quick)))
-    entries.append(("fit() fixed cost beyond the kernel (seed, 1 epoch)",
+    entries.append(("fixed cost of fit() beyond the kernel (tutorial data, 1 epoch)",
                     lambda: fit_overhead(quick=quick)))
     n, d = SIZES[0]
     entries.append((_name("two sgd fits in two threads", _size(n, quick), d),

@@ -27,6 +27,8 @@ EXPECTED_BASELINES = {
     "full-batch epoch": ["NumPy X.T @ (X @ w + b - y)", "one read of X, X.sum()"],
     "mini-batch (32) epoch": ["NumPy loop over batches"],
     "full-batch epoch float32": ["fastgd full-batch epoch on float64"],
+    "fixed cost of fit() beyond the kernel (tutorial data": ["budget of 10 us"],
+    "two sgd fits in two threads": ["the same fits one after the other"],
 }
 
 
@@ -78,7 +80,7 @@ def test_every_workload_and_baseline_has_a_row(quick_run):
                 for baseline in EXPECTED_BASELINES[workload.split(",")[0]]]
     assert [(workload, baseline) for workload, baseline, _ in rows] == expected
     for kind in ("seed fit", "per-sample sgd epoch", "full-batch epoch", "mini-batch (32) epoch",
-                 "full-batch epoch float32"):
+                 "full-batch epoch float32", "fixed cost of fit()", "two sgd fits"):
         assert any(workload.startswith(kind) for workload, _, _ in rows)
 
 
