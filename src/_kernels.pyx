@@ -30,6 +30,11 @@ cdef extern from *:
     #else
     static int fastgd_cpu_has_avx2(void) { return 0; }
     #endif
+    #if defined(__GNUC__) || defined(__clang__)
+    #define fastgd_prefetch(address) __builtin_prefetch((address), 0, 3)
+    #else
+    #define fastgd_prefetch(address) ((void)(address))
+    #endif
     #ifdef __AVX2__
     #define FASTGD_BUILT_FOR_AVX2 1
     #else
@@ -40,6 +45,7 @@ cdef extern from *:
     int omp_max_threads "fastgd_omp_max_threads" ()
     int cpu_has_avx2 "fastgd_cpu_has_avx2" ()
     const int BUILT_FOR_AVX2 "FASTGD_BUILT_FOR_AVX2"
+    void prefetch_read "fastgd_prefetch" (const void* address) noexcept nogil
 
 #: Whether this build runs group updates on several threads.
 OPENMP = bool(HAVE_OPENMP)
@@ -66,6 +72,8 @@ cdef enum:
     CHUNK_ROWS = 256           # part of the contract: mirrors fastgd._options.CHUNK_ROWS
     SLOTS_PER_THREAD = 16      # threading only (never changes a result): chunks per
     MIN_THREAD_WORK = 1 << 18  # thread in a round, and the least multiply-adds per thread
+    PREFETCH_AHEAD = 4         # rows per-sample SGD requests ahead of the one it is on,
+    PREFETCH_BYTES = 1024      # and how much of each
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
@@ -198,28 +206,63 @@ cdef inline floating dot(const floating* w, const floating* x, Py_ssize_t d) noe
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
-cdef double sgd_epoch(const floating* X, const floating* y, floating* w, floating* b,
-                      const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
-                      const Options* opt) noexcept nogil:
-    """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
+cdef inline void prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil:
+    """Ask for a row that per-sample SGD will reach soon, one cache line at a time.
+
+    Used when shuffling: the rows then come in an order the hardware
+    prefetcher cannot guess, and each sample waits for the previous update, so
+    without a request ahead every row is a full trip to memory.  Measured at
+    n=100,000, d=100: a shuffled epoch 30-45% faster.  In sample order the
+    hardware does this already (measured: prefetching there was no faster,
+    and slower for wide or cached rows).
+    """
+    cdef Py_ssize_t offset = 0
+    while offset < nbytes:
+        prefetch_read(<const char*>row + offset)
+        offset += 64
+
+
+cdef inline double sgd_samples(const floating* X, const floating* y, floating* w,
+                               floating* b, const Py_ssize_t* order, Py_ssize_t n,
+                               Py_ssize_t d, floating lr, bint fit_intercept,
+                               bint prefetch) noexcept nogil:
+    """Per-sample SGD over ``order``; returns the summed loss, updates w and b.
+
+    ``prefetch`` is a constant at each call site, so the compiler makes two
+    loops: with the row requests and without them (requests cost the in-order
+    loop time even when they are not needed).
+    """
     cdef double epoch_loss = 0.0  # the epoch total is float64 in every dtype
-    cdef floating lr = <floating>opt.lr
     cdef floating intercept = b[0]  # a local, so it stays in a register
     cdef floating r, g
     cdef const floating* x
     cdef Py_ssize_t k, i, j
+    # The first bytes of a row are enough: by then the hardware streams the rest.
+    cdef Py_ssize_t prefetch_bytes = min(d * <Py_ssize_t>sizeof(floating),
+                                         <Py_ssize_t>PREFETCH_BYTES)
     for k in range(n):
         i = order[k]
         x = X + i * d
+        if prefetch and k + PREFETCH_AHEAD < n:
+            prefetch_row(X + order[k + PREFETCH_AHEAD] * d, prefetch_bytes)
         r = (dot(w, x, d) + intercept) - y[i]
         epoch_loss = epoch_loss + <double>(r * r)
         g = 2 * r
         for j in range(d):
             w[j] = w[j] - lr * (g * x[j])
-        if opt.fit_intercept:
+        if fit_intercept:
             intercept = intercept - lr * g
     b[0] = intercept
     return epoch_loss
+
+
+cdef double sgd_epoch(const floating* X, const floating* y, floating* w, floating* b,
+                      const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
+                      const Options* opt) noexcept nogil:
+    """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
+    if opt.shuffle:
+        return sgd_samples(X, y, w, b, order, n, d, <floating>opt.lr, opt.fit_intercept, True)
+    return sgd_samples(X, y, w, b, order, n, d, <floating>opt.lr, opt.fit_intercept, False)
 
 
 cdef void chunk_sums(const floating* X, const floating* y, const floating* w, floating b,
