@@ -661,6 +661,19 @@ def fit_overhead(*, quick=False):
                 f"<= {OVERHEAD_BUDGET * 1e6:g} us", target.verdict(ratio))]
 
 
+#: The size of the two concurrent fits: small enough to stay in cache.
+CONCURRENT_SIZE = (2_000, 100)
+CONCURRENT_EPOCHS = 50
+
+
+def _concurrent_epochs(epochs, quick):
+    return max(epochs // QUICK_SHRINK, 1) if quick else epochs
+
+
+def _concurrent_name(n, d, epochs):
+    return f"{_name('two sgd fits in two threads', n, d)}, {epochs} epochs"
+
+
 def concurrent_fits(n, d, *, epochs=CONCURRENT_EPOCHS, quick=False):
     """Two per-sample SGD fits in two Python threads against the same two, one after the other.
 
@@ -692,19 +705,6 @@ def concurrent_fits(n, d, *, epochs=CONCURRENT_EPOCHS, quick=False):
     ratio = serial / both
     return [Row(_concurrent_name(n, d, epochs), "the same fits one after the other", both, serial, ratio, target.text,
                 target.verdict(ratio))]
-
-
-#: The size of the two concurrent fits: small enough to stay in cache.
-CONCURRENT_SIZE = (2_000, 100)
-CONCURRENT_EPOCHS = 50
-
-
-def _concurrent_epochs(epochs, quick):
-    return max(epochs // QUICK_SHRINK, 1) if quick else epochs
-
-
-def _concurrent_name(n, d, epochs):
-    return f"{_name('two sgd fits in two threads', n, d)}, {epochs} epochs"
 
 
 def table(quick=False):
