@@ -57,7 +57,7 @@ def test_numpy_loop(timed, problem):
 
 
 def test_torch_loop(timed, problem):
-    pytest.importorskip("torch")
+    pytest.importorskip("torch", reason="torch is an optional peer (pip install torch), not a test dependency")
     head = problem.head(min(problem.n, benchmarks.TORCH_ROWS))  # compared per row
     weights = timed("torch.optim.SGD loop", benchmarks.torch_sgd_epoch, head, rows=head.n)
     assert benchmarks.same_weights(weights, benchmarks.fastgd_epoch(head))
