@@ -63,7 +63,7 @@ OPENMP = openmp_flags()
 
 # The kernels are built twice from one source on x86-64: for the baseline
 # instruction set (runs anywhere) and with AVX2 enabled, which fastgd._native
-# loads when the CPU has it.  Both give the same bits: without -ffast-math the
+# loads when the CPU has it.  Both give the same bits: without fast-math flags the
 # compiler may only vectorise loops whose lanes are independent (the partial
 # sums and the element-wise updates), and -mavx2 does not enable FMA.
 X86_64 = platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32"
