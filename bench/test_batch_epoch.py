@@ -1,8 +1,8 @@
 """Groups "batch-epoch-d100", "batch-epoch-d1000", and the same "-float32": one full-batch step.
 
 fastgd's fused kernel reads X once per epoch; NumPy's ``X.T @ (X @ w + b - y)``
-reads it twice.  ``X.sum()`` is one read of X, the floor for any full-batch
-epoch.  The float32 groups time fastgd on float32 data against the same epoch
+reads it twice.  ``X.sum()`` is one single-threaded read of X, the yardstick
+the issue sets (fastgd, on every core, can beat it).  The float32 groups time fastgd on float32 data against the same epoch
 on float64.  Targets: those of ``fastgd bench``.
 """
 import numpy as np

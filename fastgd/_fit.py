@@ -215,7 +215,10 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     )
     max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
     coef = check.check_coef_init(coef_init, n_features, X.dtype)
-    intercept = np.array([check.check_real(intercept_init, "intercept_init")], dtype=X.dtype)
+    intercept = check.check_1d([check.check_real(intercept_init, "intercept_init")],
+                               "intercept_init", X.dtype)
+    if X.dtype == np.float32:
+        check.check_float32_rate(settings.lr)
     backend = check.check_backend(backend)
     seed = check.check_random_state(random_state, needed=settings.shuffle)
     verbose = check.check_bool(verbose, "verbose")

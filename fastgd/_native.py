@@ -35,9 +35,12 @@ def _load_kernels():
         os.environ["GOMP_SPINCOUNT"] = _SHORT_SPIN
     try:
         from . import _kernels
-        choice = os.environ.get("FASTGD_KERNELS", "auto")
+        choice = os.environ.get("FASTGD_KERNELS", "").strip().lower() or "auto"
         if choice not in ("auto", "baseline", "avx2"):
             raise ImportError(f"FASTGD_KERNELS must be auto, baseline or avx2, got {choice!r}")
+        if choice == "avx2" and not _kernels.cpu_supports_avx2():
+            # Loading it anyway would end the process with an illegal instruction.
+            raise ImportError("FASTGD_KERNELS=avx2, but this CPU has no AVX2")
         if choice == "avx2" or (choice == "auto" and _kernels.cpu_supports_avx2()):
             try:
                 from . import _kernels_avx2 as _kernels

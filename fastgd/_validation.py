@@ -19,8 +19,10 @@ WORKING_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def working_dtype(arr):
-    """float32 for float32 data, float64 for any other real data."""
-    return arr.dtype if arr.dtype in WORKING_DTYPES else np.dtype(np.float64)
+    """float32 for float32 data (either byte order), float64 for any other real data."""
+    if arr.dtype.kind == "f" and arr.dtype.itemsize == 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
 
 
 def _to_float_array(value, name, dtype=None):
@@ -28,7 +30,7 @@ def _to_float_array(value, name, dtype=None):
 
     Non-numeric data is rejected with a clear message.
     """
-    if type(value) is np.ndarray and value.flags.c_contiguous and (
+    if type(value) is np.ndarray and value.ndim and value.flags.c_contiguous and (
             value.dtype == dtype if dtype is not None else value.dtype in WORKING_DTYPES):
         return value  # the common case, and the cheapest test for it
     try:
@@ -42,7 +44,19 @@ def _to_float_array(value, name, dtype=None):
         raise ValueError(
             f"{name} must hold real numbers (bool, int or float), got {kind} data "
             f"(dtype {arr.dtype})")
-    return np.ascontiguousarray(arr, dtype=working_dtype(arr) if dtype is None else dtype)
+    target = working_dtype(arr) if dtype is None else np.dtype(dtype)
+    if target == np.float32 and arr.dtype.itemsize > 4:
+        # Wider data cast to float32 (for a float32 X): finite values beyond
+        # float32's range would silently become infinities.
+        with np.errstate(over="raise"):
+            try:
+                return np.ascontiguousarray(arr, dtype=target)
+            except FloatingPointError:
+                raise ValueError(
+                    f"{name} has values beyond float32's range (about 3.4e38); the fit runs "
+                    f"in float32 because X is float32: pass X as float64 to fit in float64"
+                ) from None
+    return np.ascontiguousarray(arr, dtype=target)
 
 
 def check_finite(arr, name):
@@ -108,9 +122,21 @@ def check_y(y, n_samples, finite=True, dtype=np.float64):
     return arr
 
 
-def check_1d(values, name):
-    """Return ``values`` as a 1-D float64 array (values are not scanned for NaN)."""
-    arr = _to_float_array(values, name)
+def check_float32_rate(lr):
+    """A learning rate must stay a positive finite number in float32 arithmetic."""
+    with np.errstate(over="ignore"):
+        lr32 = float(np.float32(lr))
+    if not (0 < lr32 < math.inf):
+        raise ValueError(f"lr={lr!r} becomes {lr32} in float32, the dtype of this fit (X is "
+                         f"float32); use a learning rate in float32's range or float64 X")
+
+
+def check_1d(values, name, dtype=None):
+    """Return ``values`` as a 1-D array of ``dtype`` (default: its working dtype).
+
+    Not scanned for NaN.
+    """
+    arr = _to_float_array(values, name, dtype)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
     return arr
@@ -167,7 +193,7 @@ def check_bool(value, name):
 
 
 def check_choice(value, name, choices):
-    if type(value) is not str or value not in choices:
+    if not isinstance(value, str) or value not in choices:  # np.str_ is a str too
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value

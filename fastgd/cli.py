@@ -77,12 +77,20 @@ def _run_bench(quick, only):
     print()
     print(_table_line(header, widths, "verdict"))
     print(_table_line(["-" * w for w in widths], widths, "-" * 13))
+    differ = 0
     for rows in benchmarks.run(quick=quick, only=only):
         for row in rows:
             ratio = "-" if row.ratio is None else f"{row.ratio:.2f}x"
             cells = (row.workload, row.baseline, benchmarks.format_seconds(row.fastgd_seconds),
                      benchmarks.format_seconds(row.baseline_seconds), ratio, row.target)
             print(_table_line(cells, widths, row.verdict), flush=True)
+            differ += row.verdict == "RESULTS DIFFER"
+    if differ:
+        # A ratio below target is a measurement; a baseline computing something
+        # else means the table is wrong.
+        print(f"{PROG} bench: error: {differ} baseline(s) computed different weights than "
+              f"fastgd", file=sys.stderr)
+        return 1
     return 0
 
 

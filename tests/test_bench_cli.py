@@ -122,3 +122,13 @@ def test_missing_peer_gives_rows_not_an_error(monkeypatch):
     rows = benchmarks.sgd_epoch(2_000, 5, quick=True)
     assert [row.verdict for row in rows] == ["not installed"] * 3
     assert all(row.ratio is None and row.target for row in rows)
+
+
+def test_a_baseline_that_computes_something_else_fails_the_command(monkeypatch):
+    row = benchmarks.Row("seed fit (100 samples, 50 epochs)", "a wrong baseline", 1e-4, 1e-3,
+                         10.0, ">= 6x", "RESULTS DIFFER")
+    monkeypatch.setattr(benchmarks, "run", lambda quick, only: iter([[row]]))
+    code, stdout, stderr = run_cli(["bench", "--quick", "--only", "seed"])
+    assert code == 1
+    assert "RESULTS DIFFER" in stdout
+    assert "computed different weights" in stderr

@@ -113,3 +113,16 @@ def test_kernel_build_can_be_chosen(tmp_path, choice, expected):
     else:
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == expected
+
+
+def test_empty_kernel_choice_means_auto(tmp_path):
+    import os
+    import subprocess
+    import sys
+    code = "import fastgd._native as n; print(n.kernels.__name__)"
+    for value in ("", " Auto "):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
+                              env={**os.environ, "FASTGD_KERNELS": value},
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() == fastgd._native.kernels.__name__

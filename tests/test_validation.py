@@ -170,3 +170,30 @@ def test_working_dtype_arrays_reach_the_kernel_without_a_copy(dtype):
         tracemalloc.stop()
     assert peak < X.nbytes / 10  # no copy of X, in any dtype
     assert result.coef.dtype == dtype and result.predict(X[:3]).dtype == dtype
+
+
+def test_float32_fits_reject_values_beyond_float32_range():
+    X32 = np.ones((4, 2), np.float32)
+    y32 = np.ones(4, np.float32)
+    for kwargs, name in ((dict(intercept_init=1e39), "intercept_init"),
+                         (dict(coef_init=[1e39, 0.0]), "coef_init")):
+        with pytest.raises(ValueError, match=rf"{name} has values beyond float32's range"):
+            fastgd.fit(X32, y32, **kwargs)
+    with pytest.raises(ValueError, match=r"y has values beyond float32's range"):
+        fastgd.fit(X32, np.full(4, 1e39))
+    with pytest.raises(ValueError, match=r"X has values beyond float32's range"):
+        fastgd.fit(X32, y32, max_epochs=1).predict([[1e39, 0.0]])
+    for lr in (1e-46, 1e39):
+        with pytest.raises(ValueError, match=r"lr=.* in float32"):
+            fastgd.fit(X32, y32, lr=lr)
+    fastgd.fit(X32.astype(np.float64), np.full(4, 1e39), lr=1e-300, max_epochs=1)
+
+
+def test_numpy_strings_and_byte_order_and_0d_arrays():
+    X32 = np.ones((4, 2), np.float32)
+    result = fastgd.fit(X32, np.ones(4), method=np.str_("batch"), max_epochs=1)
+    assert result.method == "batch"
+    swapped = fastgd.fit(X32.astype(">f4"), np.ones(4), max_epochs=2)
+    assert swapped.coef.dtype == np.float32
+    assert swapped.coef.tolist() == fastgd.fit(X32, np.ones(4), max_epochs=2).coef.tolist()
+    assert fastgd.polynomial_features(np.array(2.0), 2).tolist() == [[4.0, 2.0]]
