@@ -1,4 +1,10 @@
 """The compiled module itself: codes mirrored from fastgd._options, guarded entry points."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -54,46 +60,44 @@ def test_dot_tree_order_is_observable():
     assert out[0] == tree
 
 
+def run_python(code, cwd, **env):
+    """Run ``python -c code`` in a fresh process from ``cwd`` (outside the checkout);
+    ``env`` entries set to None are removed from the environment."""
+    environ = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+    for name in [k for k, v in env.items() if v is None]:
+        environ.pop(name, None)
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=environ,
+                          capture_output=True, text=True, timeout=60)
+
+
+KERNELS_NAME = "import fastgd._native as n; print(n.kernels.__name__)"
+
+
 def test_unbuilt_source_tree_gives_a_clear_import_error(tmp_path):
     """A copy of the package without its compiled kernels, as in a fresh clone.
 
     The copy gets another name, so that no installed or editable fastgd can
     stand in for the missing module.
     """
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
     source = Path(fastgd.__file__).resolve().parent
     shutil.copytree(source, tmp_path / "fastgd_unbuilt",
                     ignore=shutil.ignore_patterns("_kernels*.so", "_kernels*.pyd", "__pycache__"))
-    proc = subprocess.run([sys.executable, "-c", "import fastgd_unbuilt"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_python("import fastgd_unbuilt", tmp_path)
     assert proc.returncode != 0
     assert "compiled kernels (fastgd._kernels) are missing" in proc.stderr, proc.stderr
     assert "pip install" in proc.stderr
 
 
 def test_spin_setting_does_not_leak_into_the_environment(tmp_path):
-    import subprocess
-    import sys
-    code = "import os, fastgd; print('GOMP_SPINCOUNT' in os.environ)"
-    env = {k: v for k, v in __import__("os").environ.items()
-           if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_python("import os, fastgd; print('GOMP_SPINCOUNT' in os.environ)", tmp_path,
+                      GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "False"
 
 
 def test_default_threads_follow_openmp(tmp_path):
-    import subprocess
-    import sys
-    code = "import fastgd._native as n; print(n.kernels.default_threads())"
-    env = {**__import__("os").environ, "OMP_NUM_THREADS": "3"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_python("import fastgd._native as n; print(n.kernels.default_threads())",
+                      tmp_path, OMP_NUM_THREADS="3")
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) == (3 if _kernels.OPENMP else 1)
 
@@ -101,13 +105,7 @@ def test_default_threads_follow_openmp(tmp_path):
 @pytest.mark.parametrize("choice, expected", [("baseline", "fastgd._kernels"),
                                               ("nonsense", None)])
 def test_kernel_build_can_be_chosen(tmp_path, choice, expected):
-    import os
-    import subprocess
-    import sys
-    code = "import fastgd._native as n; print(n.kernels.__name__)"
-    env = {**os.environ, "FASTGD_KERNELS": choice}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_python(KERNELS_NAME, tmp_path, FASTGD_KERNELS=choice)
     if expected is None:
         assert proc.returncode != 0 and "FASTGD_KERNELS must be auto, baseline or avx2" in proc.stderr
     else:
@@ -116,13 +114,7 @@ def test_kernel_build_can_be_chosen(tmp_path, choice, expected):
 
 
 def test_empty_kernel_choice_means_auto(tmp_path):
-    import os
-    import subprocess
-    import sys
-    code = "import fastgd._native as n; print(n.kernels.__name__)"
     for value in ("", " Auto "):
-        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
-                              env={**os.environ, "FASTGD_KERNELS": value},
-                              capture_output=True, text=True, timeout=60)
+        proc = run_python(KERNELS_NAME, tmp_path, FASTGD_KERNELS=value)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == fastgd._native.kernels.__name__
