@@ -1,4 +1,5 @@
 """fastgd.fit: validate once, choose a backend, run the epochs, build the FitResult."""
+import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -9,7 +10,8 @@ import numpy as np
 from . import _validation as check
 from . import reference
 from ._native import kernels as _kernels
-from ._options import Method, Settings, Status
+from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, Optimizer, Schedule, Settings, Status,
+                       initial_progress)
 
 #: Without a callback or verbose output, epochs run in C in blocks: the first
 #: one about _FIRST_BLOCK_WORK multiply-adds long (at most _MAX_BLOCK epochs,
@@ -30,6 +32,11 @@ class DivergenceWarning(RuntimeWarning):
     """
 
 
+#: Why a fit stopped, by the runner's status (see FitResult.stop_reason).
+_STOP_REASONS = {Status.RAN_ALL: "max_epochs", Status.CONVERGED: "stop_loss",
+                 Status.DIVERGED: "diverged"}
+
+
 @dataclass(eq=False)
 class FitResult:
     """The outcome of :func:`fastgd.fit`.
@@ -43,13 +50,15 @@ class FitResult:
     intercept : float
         Fitted intercept (``intercept_init`` when ``fit_intercept=False``).
     loss_history : ndarray of shape (n_epochs,)
-        Mean per-sample squared error of each epoch run, each sample's loss
-        taken at the weights used for its own gradient.  After a divergence its
-        last entry is the non-finite (or first overflowing) epoch's loss.
+        Mean per-sample training loss of each epoch run (weighted by
+        ``sample_weight``), each sample's loss taken at the weights used for
+        its own gradient.  After a divergence its last entry is the
+        non-finite (or first overflowing) epoch's loss.
     n_epochs : int
         Number of epochs run, including a diverged one.
     converged : bool
-        True when an epoch's mean loss fell below ``stop_loss``.
+        True when the fit stopped on ``stop_loss``, on a plateau (``tol``,
+        early stopping) or at the adaptive schedule's smallest rate.
     diverged : bool
         True when the fit stopped at an epoch whose loss or weights were not
         finite.
@@ -58,9 +67,22 @@ class FitResult:
     method, backend : str
         What ran.
     random_state : int or None
-        The seed of the shuffle generator (drawn at random when
-        ``shuffle=True`` and ``random_state=None``); pass it back to reproduce
-        the fit.  None when nothing was shuffled and no seed was given.
+        The seed of the shuffle generator and the validation split (drawn at
+        random when needed and ``random_state=None``); pass it back to
+        reproduce the fit.  None when nothing random was used and no seed was
+        given.
+    lr_history : ndarray of shape (n_epochs,)
+        The learning rate in effect at each epoch's first step.
+    validation_loss_history : ndarray of shape (n_epochs,) or None
+        With ``early_stopping=True``, the mean loss on the held-out rows after
+        each epoch; else None.
+    stop_reason : str
+        ``"max_epochs"``, ``"stop_loss"``, ``"tol"`` (training loss
+        plateau), ``"early_stopping"`` (validation loss plateau),
+        ``"lr_floor"`` (the adaptive schedule's rate fell to 1e-6),
+        ``"diverged"`` or ``"callback"``.
+    loss, optimizer, schedule : str
+        The loss, optimizer and schedule used.
     """
 
     coef: np.ndarray
@@ -73,9 +95,34 @@ class FitResult:
     method: str = "sgd"
     backend: str = "cython"
     random_state: Optional[int] = field(default=None, repr=False)
+    lr_history: Optional[np.ndarray] = field(default=None, repr=False)
+    validation_loss_history: Optional[np.ndarray] = field(default=None, repr=False)
+    stop_reason: str = "max_epochs"
+    loss: str = "squared"
+    optimizer: str = "sgd"
+    schedule: str = "constant"
+
+    def decision_function(self, X):
+        """The linear predictor ``X @ coef + intercept``, in the contract's summation order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        X = check.check_X(X, n_features=self.coef.shape[0], dtype=self.coef.dtype)
+        out = np.empty(X.shape[0], dtype=self.coef.dtype)
+        _kernels.predict(X, self.coef, self.intercept, out)
+        return out
 
     def predict(self, X):
-        """Predictions ``X @ coef + intercept``, in the contract's summation order.
+        """Predictions: the linear predictor for regression losses, labels for classifiers.
+
+        For ``loss="log"`` the predicted label is 1 where the predictor is
+        > 0, else 0; for ``"hinge"`` and ``"modified_huber"`` it is 1 or -1.
 
         Parameters
         ----------
@@ -93,10 +140,29 @@ class FitResult:
         >>> result.predict([[3.0]]).round(3).tolist()
         [7.0]
         """
-        X = check.check_X(X, n_features=self.coef.shape[0], dtype=self.coef.dtype)
-        out = np.empty(X.shape[0], dtype=self.coef.dtype)
-        _kernels.predict(X, self.coef, self.intercept, out)
-        return out
+        scores = self.decision_function(X)
+        labels = LOSSES[self.loss].labels
+        if labels is None:
+            return scores
+        low, high = labels[0]
+        return np.where(scores > 0, high, low).astype(scores.dtype)
+
+    def predict_proba(self, X):
+        """P(label 1) under the log loss: ``1 / (1 + exp(-(X @ coef + intercept)))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        if self.loss != "log":
+            raise ValueError(f"predict_proba needs loss='log'; this fit used loss={self.loss!r}")
+        scores = self.decision_function(X).astype(np.float64)
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-scores))
 
 
 #: The epoch runners of the two backends share one signature and one contract.
@@ -106,33 +172,40 @@ _RUNNERS = {"cython": _kernels.run_epochs, "python": reference.run_epochs}
 def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_size=32,
         reduction="mean", coef_init=None, intercept_init=0.0, fit_intercept=True,
         shuffle=False, random_state=None, backend="cython", verbose=False, callback=None,
-        n_threads=None):
-    """Fit ``y ~ X @ coef + intercept`` by gradient descent on the squared error.
+        n_threads=None, loss="squared", loss_params=None, optimizer="sgd",
+        optimizer_params=None, weight_decay=None, l1=0.0, schedule="constant",
+        schedule_params=None, tol=None, n_iter_no_change=5, early_stopping=False,
+        validation_fraction=0.1, sample_weight=None):
+    """Fit ``y ~ X @ coef + intercept`` by gradient descent.
 
-    The per-sample loss is ``(p - y)**2`` as in the tutorial fastgd grew from; its
-    gradient is ``2 * (p - y) * x``.  Both backends follow the arithmetic
-    contract in :mod:`fastgd.reference` and return identical bits.
+    The default loss is the squared error ``(p - y)**2`` of the tutorial
+    fastgd grew from; its gradient is ``2 * (p - y) * x``.  Both backends
+    follow the arithmetic contract in :mod:`fastgd.reference` and return
+    identical bits, for every loss, optimizer and schedule.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
         Real-valued features.  For a polynomial in one variable use
         :func:`polynomial_features`.  float32 data is fitted in float32
-        arithmetic (weights, predictions and gradients; the epoch loss is
-        summed in float64) and is used as it is when C-contiguous; anything
-        else is converted once to a C-contiguous float64 copy.
+        arithmetic (weights, predictions, gradients and optimizer state; the
+        epoch loss is summed in float64) and is used as it is when
+        C-contiguous; anything else is converted once to a C-contiguous
+        float64 copy.
     y : array-like of shape (n_samples,)
-        Targets.
+        Targets: real values for the regression losses, labels for the
+        classification losses (``"log"``: {0, 1}; ``"hinge"`` and
+        ``"modified_huber"``: {-1, 1} or {0, 1}, 0 meaning -1).
     method : {"sgd", "minibatch", "batch"}, default="sgd"
         ``"sgd"`` updates after each sample, ``"minibatch"`` after each
         ``batch_size`` samples (the last batch may be smaller), ``"batch"``
-        once per epoch from all samples.
+        once per epoch from all samples.  Each update is one optimizer step.
     lr : float, default=0.1
-        Learning rate, finite and > 0.
+        Learning rate, finite and > 0 (the schedule's starting rate).
     max_epochs : int, default=1000
         Upper bound on the number of passes over the data (>= 1).
     stop_loss : float or None, default=None
-        Stop after the first epoch whose mean loss is below this value.
+        Stop after the first epoch whose mean training loss is below this value.
     batch_size : int, default=32
         Samples per update for ``method="minibatch"`` (>= 1; a value above
         n_samples means one batch).
@@ -149,12 +222,15 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     shuffle : bool, default=False
         Visit the samples in a new seeded permutation each epoch.
     random_state : int or None, default=None
-        Seed (0 <= seed < 2**64) of the shuffle generator.  With None a seed is
-        drawn and recorded in :attr:`FitResult.random_state`.
+        Seed (0 <= seed < 2**64) of the shuffle generator and of the
+        early-stopping split.  With None a seed is drawn when needed and
+        recorded in :attr:`FitResult.random_state`.
     backend : {"cython", "python"}, default="cython"
         ``"cython"`` runs the compiled kernels, ``"python"`` the reference.
     verbose : bool, default=False
-        Print ``epoch N, loss L`` after each epoch (epochs count from 1).
+        Print ``epoch N, loss L`` after each epoch (epochs count from 1),
+        with the rate when a schedule changes it and the validation loss with
+        early stopping.
     callback : callable or None, default=None
         Called as ``callback(epoch, loss, coef, intercept)`` after each epoch
         (epoch counts from 1; ``coef`` is a copy).  Returning ``False`` stops
@@ -166,6 +242,71 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         means OpenMP's default: ``OMP_NUM_THREADS`` if set, else every core
         (threadpoolctl's limits apply too).  The result is the same bits for
         any value; per-sample SGD always runs on one thread.
+    loss : str, default="squared"
+        ``"squared"`` (``(p - y)**2``), ``"huber"``, ``"epsilon_insensitive"``,
+        ``"log"`` (logistic regression), ``"hinge"`` (linear SVM) or
+        ``"modified_huber"``; the formulas are in :mod:`fastgd.reference`.
+    loss_params : dict or None, default=None
+        ``{"delta": 1.0}`` for huber, ``{"epsilon": 0.1}`` for
+        epsilon_insensitive (the defaults shown); the other losses take none.
+    optimizer : str, default="sgd"
+        ``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or ``"adamw"``,
+        with torch.optim's update rules (spelled out in
+        :func:`fastgd.reference.update_coordinate`).  A step is one update.
+    optimizer_params : dict or None, default=None
+        The optimizer's parameters, with torch.optim's names and defaults:
+
+        ========  ===============================================================
+        sgd       ``momentum=0``, ``dampening=0``, ``nesterov=False``
+        adagrad   ``lr_decay=0``, ``initial_accumulator_value=0``, ``eps=1e-10``
+        rmsprop   ``alpha=0.99``, ``eps=1e-8``, ``momentum=0``, ``centered=False``
+        adam      ``betas=(0.9, 0.999)``, ``eps=1e-8``, ``amsgrad=False``
+        adamw     as adam
+        ========  ===============================================================
+
+        A key the optimizer does not take is an error.
+    weight_decay : float or None, default=None
+        L2 penalty: adds ``weight_decay * w`` to the gradient (torch's
+        coupled decay), or for adamw multiplies w by ``1 - lr_t * weight_decay``
+        (decoupled).  None means torch's default: 0.01 for adamw, else 0.
+        Never applied to the intercept.
+    l1 : float, default=0.0
+        L1 penalty, applied after each step as a proximal step: every
+        coefficient moves ``lr_t * l1`` towards zero and stops at exactly 0.
+        With ``weight_decay`` too, this is the elastic net.  Never applied to
+        the intercept.
+    schedule : str, default="constant"
+        How the rate changes: ``"constant"``; ``"invscaling"``
+        (``lr / t**power_t``, t the step from 1); ``"exponential"``
+        (``lr * gamma**epoch``); ``"step"`` (``lr * gamma**(epoch // step_size)``);
+        ``"cosine"`` (from ``lr`` towards ``lr_min`` over ``max_epochs``);
+        ``"adaptive"`` (scikit-learn's: divided by 5 after
+        ``n_iter_no_change`` epochs without improvement by ``tol``; the fit
+        stops once it is at most 1e-6).  Epochs count from 0.
+    schedule_params : dict or None, default=None
+        ``power_t`` (invscaling, default 0.25), ``gamma`` (exponential,
+        required; step, default 0.1), ``step_size`` (step, required),
+        ``lr_min`` (cosine, default 0).
+    tol : float or None, default=None
+        Stop when the monitored loss (the training loss, or the validation
+        loss with early stopping) has not improved by more than ``tol`` for
+        ``n_iter_no_change`` epochs in a row.  None: no such stop, except
+        with early stopping or the adaptive schedule, where None means 0.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping (or dividing the adaptive
+        rate).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows (a seeded random split;
+        see ``random_state``), record their mean loss after each epoch in
+        :attr:`FitResult.validation_loss_history`, and monitor it for ``tol``.
+        The returned weights are those of the last epoch.
+    validation_fraction : float, default=0.1
+        Share of rows held out with early stopping, strictly between 0 and 1
+        (rounded up to whole rows; at least one row must remain for training).
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Non-negative weights: each sample's loss and gradient are multiplied
+        by its weight.  The mean loss is the weighted sum divided by the
+        number of rows.
 
     Returns
     -------
@@ -191,20 +332,51 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     (50, True)
     >>> result.coef.tolist(), result.intercept
     ([2.188697138503384, 2.753474684969485], 4.060020789555843)
+
+    The same data with Adam, a cosine schedule and mini-batches:
+
+    >>> result = fastgd.fit(fastgd.polynomial_features(x, 2), y, method="minibatch",
+    ...                     batch_size=10, optimizer="adam", lr=0.05,
+    ...                     schedule="cosine", max_epochs=300, random_state=0)
+    >>> bool(result.loss_history[-1] < 1e-3)
+    True
+
+    Logistic regression on labels {0, 1}:
+
+    >>> X = [[-2.0], [-1.0], [1.0], [2.0]]
+    >>> clf = fastgd.fit(X, [0, 0, 1, 1], loss="log", method="batch", lr=0.5)
+    >>> clf.predict([[-3.0], [3.0]]).tolist()
+    [0.0, 1.0]
     """
     # X and y are not scanned for NaN or infinity up front: that scan costs a
     # full read of X, as much as a whole batch epoch.  It is not needed for
     # safety, and its error is not lost: every method visits every row in the
-    # first epoch, and a non-finite x or y makes that row's prediction or
-    # residual non-finite (inf * 0 is NaN, inf + -inf is NaN, and no later add
-    # of a squared residual brings a sum back), so the first epoch's loss is
-    # not finite.  Only then is the data scanned, and the ValueError raised.
+    # first epoch, and with a loss that propagates non-finite values (squared,
+    # huber, log) a non-finite x or y makes the first epoch's loss not finite
+    # (inf * 0 is NaN, inf + -inf is NaN, and no later add brings a sum back).
+    # Only then is the data scanned, and the ValueError raised.  Losses that
+    # are flat somewhere could hide such a value, so for them the scan is
+    # done first.
     X = check.check_X(X, finite=False)
     n_samples, n_features = X.shape
-    y = check.check_y(y, n_samples, finite=False, dtype=X.dtype)
+    loss_spec, loss_param = check.check_loss(loss, loss_params)
+    scan_first = not loss_spec.propagates_nonfinite
+    y = check.check_y(y, n_samples, finite=scan_first, dtype=X.dtype)
+    if scan_first:
+        check.check_finite(X, "X")
+    y = check.check_labels(y, loss_spec, loss)
+    lr = check.check_real(lr, "lr", positive=True)
+    max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
+    early_stopping = check.check_bool(early_stopping, "early_stopping")
+    components = {}
+    if not (optimizer == "sgd" and optimizer_params is None and weight_decay is None
+            and l1 == 0.0):
+        components.update(check.check_optimizer(optimizer, optimizer_params, weight_decay, l1))
+    if not (schedule == "constant" and schedule_params is None):
+        components.update(check.check_schedule(schedule, schedule_params, lr))
     settings = Settings(
         method=check.check_method(method),
-        lr=check.check_real(lr, "lr", positive=True),
+        lr=lr,
         batch_size=check.check_int(batch_size, "batch_size", minimum=1),
         mean_reduction=check.check_reduction(reduction) == "mean",
         fit_intercept=check.check_bool(fit_intercept, "fit_intercept"),
@@ -212,45 +384,70 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         stop_loss=(None if stop_loss is None else
                    check.check_real(stop_loss, "stop_loss", nonnegative=True, allow_inf=True)),
         n_threads=check.check_n_threads(n_threads, default=_kernels.default_threads()),
+        loss=loss_spec.code,
+        loss_param=loss_param,
+        max_epochs=max_epochs,
+        tol=None if tol is None else check.check_real(tol, "tol", nonnegative=True),
+        n_iter_no_change=check.check_int(n_iter_no_change, "n_iter_no_change", minimum=1),
+        early_stopping=early_stopping,
+        **components,
     )
-    max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
     coef = check.check_coef_init(coef_init, n_features, X.dtype)
     intercept = check.check_1d([check.check_real(intercept_init, "intercept_init")],
                                "intercept_init", X.dtype)
+    sample_weight = check.check_sample_weight(sample_weight, n_samples, X.dtype)
     if X.dtype == np.float32:
         check.check_float32_rate(settings.lr)
     backend = check.check_backend(backend)
-    seed = check.check_random_state(random_state, needed=settings.shuffle)
+    seed = check.check_random_state(random_state, needed=settings.shuffle or early_stopping)
     verbose = check.check_bool(verbose, "verbose")
     callback = check.check_callback(callback)
 
+    if early_stopping:
+        fraction = check.check_fraction(validation_fraction, "validation_fraction")
+        order, validation_rows = _validation_split(n_samples, fraction, seed)
+    else:
+        order = np.arange(n_samples, dtype=np.intp)
+        validation_rows = np.empty(0, dtype=np.intp)
     run_epochs = _RUNNERS[backend]
-    order = np.arange(n_samples, dtype=np.intp)
-    rng_state = np.array([seed or 0], dtype=np.uint64)
+    state = run_state(X, y, settings, coef=coef, intercept=intercept,
+                      sample_weight=sample_weight, order=order,
+                      validation_rows=validation_rows, seed=seed)
     per_epoch = verbose or callback is not None
+    show_rate = settings.schedule != Schedule.CONSTANT
 
-    losses = []
+    losses, rates, validation_losses = [], [], []
     n_epochs = 0
     status = Status.RAN_ALL
     stopped_by_callback = False
     block = 1 if per_epoch else max(1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
     while n_epochs < max_epochs:
-        loss_block = np.empty(min(block, max_epochs - n_epochs))
+        size = min(block, max_epochs - n_epochs)
+        loss_block = np.empty(size)
+        rate_block = np.empty(size)
+        validation_block = np.empty(size)
         started = time.perf_counter()
-        n_run, status = run_epochs(X, y, coef, intercept, order, rng_state, loss_block,
+        n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
                                    settings)
         seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
         losses.append(loss_block[:n_run])
+        rates.append(rate_block[:n_run])
+        validation_losses.append(validation_block[:n_run])
         if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
             check.check_finite(X, "X")
             check.check_finite(y, "y")
         n_epochs += n_run
         if per_epoch:
-            loss = float(loss_block[0])
+            loss_value = float(loss_block[0])
             if verbose:
-                print(f"epoch {n_epochs}, loss {loss:.6g}", flush=True)
+                line = f"epoch {n_epochs}, loss {loss_value:.6g}"
+                if early_stopping:
+                    line += f", validation loss {validation_block[0]:.6g}"
+                if show_rate:
+                    line += f", lr {rate_block[0]:.6g}"
+                print(line, flush=True)
             if callback is not None and status != Status.DIVERGED:
-                if callback(n_epochs, loss, coef.copy(), float(intercept[0])) is False:
+                if callback(n_epochs, loss_value, coef.copy(), float(intercept[0])) is False:
                     stopped_by_callback = True
                     break
         else:
@@ -258,18 +455,74 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         if status != Status.RAN_ALL:
             break
 
-    loss_history = losses[0].copy() if len(losses) == 1 else np.concatenate(losses)
+    def joined(parts):
+        return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+
     if status == Status.DIVERGED:
         kept = f"epoch {n_epochs - 1}" if n_epochs > 1 else "the start (coef_init, intercept_init)"
         warnings.warn(
-            f"fit diverged at epoch {n_epochs} (method={method!r}, lr={settings.lr:g}): "
-            f"its loss or weights were not finite; returning the weights of {kept}. "
-            f"Try a smaller lr.", DivergenceWarning, stacklevel=2)
+            f"fit diverged at epoch {n_epochs} (method={method!r}, optimizer={optimizer!r}, "
+            f"lr={settings.lr:g}): its loss or weights were not finite; returning the "
+            f"weights of {kept}. Try a smaller lr.", DivergenceWarning, stacklevel=2)
+    if stopped_by_callback:
+        stop_reason = "callback"
+    elif status == Status.NO_IMPROVEMENT:
+        stop_reason = ("lr_floor" if settings.schedule == Schedule.ADAPTIVE else
+                       "early_stopping" if early_stopping else "tol")
+    else:
+        stop_reason = _STOP_REASONS[status]
     return FitResult(
-        coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
-        n_epochs=n_epochs, converged=status == Status.CONVERGED,
+        coef=coef, intercept=float(intercept[0]), loss_history=joined(losses),
+        n_epochs=n_epochs, converged=status in (Status.CONVERGED, Status.NO_IMPROVEMENT),
         diverged=status == Status.DIVERGED, stopped_by_callback=stopped_by_callback,
-        method=method, backend=backend, random_state=seed)
+        method=method, backend=backend, random_state=seed, lr_history=joined(rates),
+        validation_loss_history=joined(validation_losses) if early_stopping else None,
+        stop_reason=stop_reason, loss=loss, optimizer=optimizer, schedule=schedule)
+
+
+def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, order=None,
+              validation_rows=None, seed=0):
+    """The inputs and mutable state of an epoch runner, in its argument order.
+
+    A runner (``_kernels.run_epochs`` or ``reference.run_epochs``) is called
+    as ``run_epochs(*state, loss_out, lr_out, validation_out, settings)``;
+    calling it again continues the same fit.  ``X`` and ``y`` must already be
+    validated; None means zeros for ``coef``, no weights, all rows in order,
+    no validation rows.
+    """
+    n_samples, n_features = X.shape
+    dtype = X.dtype
+    optimizer_state = np.zeros((OPTIMIZER_STATE_ROWS, n_features + 1), dtype=dtype)
+    if settings.optimizer == Optimizer.ADAGRAD:
+        optimizer_state[0] = settings.initial_accumulator_value
+    return (
+        X, y,
+        np.empty(0, dtype=dtype) if sample_weight is None else sample_weight,
+        np.zeros(n_features, dtype=dtype) if coef is None else coef,
+        intercept if isinstance(intercept, np.ndarray) else np.array([intercept], dtype=dtype),
+        np.arange(n_samples, dtype=np.intp) if order is None else order,
+        np.empty(0, dtype=np.intp) if validation_rows is None else validation_rows,
+        np.array([seed or 0], dtype=np.uint64),
+        np.array(initial_progress(settings.lr)),
+        optimizer_state,
+    )
+
+
+def _validation_split(n_samples, fraction, seed):
+    """Training and validation rows (each sorted) for early stopping.
+
+    The validation rows are the first ``ceil(fraction * n)`` of NumPy's
+    seeded permutation (``numpy.random.default_rng(seed).permutation(n)``),
+    the same for both backends.
+    """
+    n_validation = math.ceil(fraction * n_samples)
+    if n_validation >= n_samples:
+        raise ValueError(f"validation_fraction={fraction} of {n_samples} samples leaves no "
+                         f"rows to train on; use more data or a smaller fraction")
+    permutation = np.random.default_rng(seed).permutation(n_samples)
+    validation = np.sort(permutation[:n_validation]).astype(np.intp)
+    train = np.sort(permutation[n_validation:]).astype(np.intp)
+    return train, validation
 
 
 def polynomial_features(x, degree):

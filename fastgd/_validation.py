@@ -10,7 +10,8 @@ import numbers
 
 import numpy as np
 
-from ._options import BACKENDS, METHODS, REDUCTIONS
+from ._options import (BACKENDS, DEFAULT_WEIGHT_DECAY, LOSSES, METHODS, OPTIMIZERS,
+                       REDUCTIONS, REQUIRED, SCHEDULES, Optimizer)
 
 
 #: The dtypes the kernels run in.  float32 data stays float32 (no copy, no
@@ -238,3 +239,146 @@ def check_n_threads(n_threads, default):
     if n_threads is None:
         return default
     return check_int(n_threads, "n_threads", minimum=1)
+
+
+def _component_params(kind, name, table, params, argument):
+    """``table``'s defaults updated with ``params`` (a mapping or None), keys checked."""
+    if params is None:
+        merged = dict(table)
+    else:
+        if not hasattr(params, "items"):
+            raise ValueError(f"{argument} must be a dict or None, got {params!r}")
+        unknown = [key for key in params if key not in table]
+        if unknown:
+            valid = ", ".join(repr(k) for k in table) or "none"
+            raise ValueError(f"{argument} has {', '.join(repr(k) for k in unknown)}, which "
+                             f"{kind} {name!r} does not take; its parameters: {valid}")
+        merged = dict(table)
+        merged.update(params)
+    missing = [key for key, value in merged.items() if value is REQUIRED]
+    if missing:
+        raise ValueError(f"{kind} {name!r} needs {', '.join(repr(k) for k in missing)} "
+                         f"in {argument}")
+    return merged
+
+
+def check_loss(loss, loss_params):
+    """``(LossSpec, parameter)`` for the loss name and its parameter dict."""
+    name = check_choice(loss, "loss", LOSSES)
+    spec = LOSSES[name]
+    params = _component_params("loss", name, spec.params, loss_params, "loss_params")
+    value = 0.0
+    for key, raw in params.items():  # at most one: delta or epsilon
+        value = check_real(raw, f"loss_params[{key!r}]", positive=key == "delta",
+                           nonnegative=True)
+    return spec, value
+
+
+def check_labels(y, spec, loss):
+    """y for the loss's label set: refused when outside it, mapped onto its first set."""
+    if spec.labels is None:
+        return y
+    values = np.unique(y)
+    for i, label_set in enumerate(spec.labels):
+        if np.isin(values, label_set).all():
+            if i == 0:
+                return y
+            low_to = spec.labels[0][0]
+            return np.where(y == label_set[0], y.dtype.type(low_to), y)  # a new array
+    sets = " or ".join("{" + ", ".join(f"{v:g}" for v in s) + "}" for s in spec.labels)
+    shown = ", ".join(f"{v:g}" for v in values[:5]) + (", ..." if len(values) > 5 else "")
+    raise ValueError(f"loss={loss!r} needs labels in {sets}; y has {shown}")
+
+
+def _check_beta(value, name):
+    value = check_real(value, name, nonnegative=True)
+    if not value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+def check_optimizer(optimizer, optimizer_params, weight_decay, l1):
+    """The optimizer's code and its settings as a dict of Settings fields."""
+    name = check_choice(optimizer, "optimizer", OPTIMIZERS)
+    code, defaults = OPTIMIZERS[name]
+    params = _component_params("optimizer", name, defaults, optimizer_params,
+                               "optimizer_params")
+    where = "optimizer_params[{!r}]".format
+    out = {"optimizer": code}
+    if weight_decay is None:
+        weight_decay = DEFAULT_WEIGHT_DECAY.get(name, 0.0)
+    out["weight_decay"] = check_real(weight_decay, "weight_decay", nonnegative=True)
+    out["l1"] = check_real(l1, "l1", nonnegative=True)
+    if "momentum" in params:
+        out["momentum"] = check_real(params["momentum"], where("momentum"), nonnegative=True)
+    if "eps" in params:
+        out["eps"] = check_real(params["eps"], where("eps"), positive=True)
+    if code == Optimizer.SGD:
+        out["dampening"] = check_real(params["dampening"], where("dampening"))
+        out["nesterov"] = check_bool(params["nesterov"], where("nesterov"))
+        if out["nesterov"] and (out["momentum"] == 0 or out["dampening"] != 0):
+            raise ValueError("optimizer_params['nesterov']=True needs a momentum > 0 and "
+                             "zero dampening (as torch.optim.SGD)")
+    elif code == Optimizer.ADAGRAD:
+        out["lr_decay"] = check_real(params["lr_decay"], where("lr_decay"), nonnegative=True)
+        out["initial_accumulator_value"] = check_real(
+            params["initial_accumulator_value"], where("initial_accumulator_value"),
+            nonnegative=True)
+    elif code == Optimizer.RMSPROP:
+        alpha = check_real(params["alpha"], where("alpha"), nonnegative=True)
+        if alpha > 1:
+            raise ValueError(f"optimizer_params['alpha'] must be in [0, 1], got {alpha}")
+        out["alpha"] = alpha
+        out["centered"] = check_bool(params["centered"], where("centered"))
+    else:
+        betas = params["betas"]
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"optimizer_params['betas'] must be a pair (beta1, beta2), "
+                             f"got {betas!r}")
+        out["beta1"] = _check_beta(betas[0], "optimizer_params['betas'][0]")
+        out["beta2"] = _check_beta(betas[1], "optimizer_params['betas'][1]")
+        out["amsgrad"] = check_bool(params["amsgrad"], where("amsgrad"))
+    return out
+
+
+def check_schedule(schedule, schedule_params, lr):
+    """The schedule's code and its settings as a dict of Settings fields."""
+    name = check_choice(schedule, "schedule", SCHEDULES)
+    code, defaults = SCHEDULES[name]
+    params = _component_params("schedule", name, defaults, schedule_params, "schedule_params")
+    where = "schedule_params[{!r}]".format
+    out = {"schedule": code}
+    if "power_t" in params:
+        out["power_t"] = check_real(params["power_t"], where("power_t"), nonnegative=True)
+    if "gamma" in params:
+        out["gamma"] = check_real(params["gamma"], where("gamma"), positive=True)
+    if "step_size" in params:
+        out["step_size"] = check_int(params["step_size"], where("step_size"), minimum=1)
+    if "lr_min" in params:
+        lr_min = check_real(params["lr_min"], where("lr_min"), nonnegative=True)
+        if lr_min > lr:
+            raise ValueError(f"schedule_params['lr_min'] must be <= lr ({lr}), got {lr_min}")
+        out["lr_min"] = lr_min
+    return out
+
+
+def check_fraction(value, name):
+    value = check_real(value, name)
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value}")
+    return value
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Per-sample weights as a ``dtype`` array (empty when None): finite and >= 0."""
+    if sample_weight is None:
+        return np.empty(0, dtype=dtype)
+    arr = _to_float_array(sample_weight, "sample_weight", dtype)
+    if arr.ndim != 1 or arr.shape[0] != n_samples:
+        raise ValueError(f"sample_weight must be 1-D with one weight per sample "
+                         f"({n_samples}), got shape {arr.shape}")
+    check_finite(arr, "sample_weight")
+    if (arr < 0).any():
+        raise ValueError(f"sample_weight must be >= 0, got {arr.min()} at index "
+                         f"{int(np.argmin(arr))}")
+    return arr

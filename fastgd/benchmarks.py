@@ -635,21 +635,23 @@ def fit_overhead(*, quick=False):
     difference is compared with :data:`OVERHEAD_BUDGET` (ratio = budget /
     overhead, so >= 1 meets it).
     """
+    from ._fit import run_state
     from ._native import kernels
-    from ._options import Method, Settings
+    from ._options import Method, Settings, initial_progress
 
     p = seed_problem()
     settings = Settings(method=Method.SGD, lr=p.lr, batch_size=32, mean_reduction=True,
                         fit_intercept=True, shuffle=False, stop_loss=None,
                         n_threads=kernels.default_threads())
-    coef, intercept = p.coef_init.copy(), np.array([p.intercept_init])
-    order, state = np.arange(p.n, dtype=np.intp), np.zeros(1, dtype=np.uint64)
-    loss = np.empty(1)
+    state = run_state(p.X, p.y, settings, coef=p.coef_init.copy(), intercept=p.intercept_init)
+    coef, intercept, progress = state[3], state[4], state[8]
+    outputs = np.empty(1), np.empty(1), np.empty(1)
 
     def kernel_only():
         coef[:] = p.coef_init
         intercept[0] = p.intercept_init
-        return kernels.run_epochs(p.X, p.y, coef, intercept, order, state, loss, settings)
+        progress[:] = initial_progress(p.lr)
+        return kernels.run_epochs(*state, *outputs, settings)
 
     def whole_fit():
         return fit(p.X, p.y, lr=p.lr, max_epochs=1, coef_init=p.coef_init,

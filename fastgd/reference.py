@@ -26,61 +26,129 @@ Prediction
     ``fit_intercept=False``: it then stays at ``intercept_init``.
 
 Per-sample loss and its gradient factor
-    ``r = p - t``, ``loss = r * r`` and ``g = 2.0 * r``.  The gradient of the
-    loss with respect to ``w[j]`` is ``g * x[j]``, and with respect to ``b`` it
-    is ``g``.
+    ``p`` the prediction, ``t`` the target, ``r = p - t``.  Each loss gives
+    ``loss`` and ``dloss`` (its derivative in p), in the working dtype:
 
-Per-sample SGD update (``method="sgd"``)
-    ``w[j] = w[j] - lr * (g * x[j])`` for every j, then (if fitting the
-    intercept) ``b = b - lr * g``: the seed's ``w - lr * grad`` with
+    ``"squared"``
+        ``loss = r * r``, ``dloss = 2 * r`` (the tutorial's).
+    ``"huber"`` (delta)
+        ``|r| <= delta``: ``loss = 0.5 * r * r``, ``dloss = r``; otherwise
+        ``loss = delta * |r| - 0.5 * delta * delta`` and ``dloss = delta`` for
+        ``r > 0``, ``-delta`` for ``r < 0`` (scikit-learn's).
+    ``"epsilon_insensitive"`` (epsilon)
+        ``|r| > epsilon``: ``loss = |r| - epsilon``, ``dloss = 1`` (r > 0) or
+        ``-1``; otherwise both 0.
+    ``"log"`` (t in {0, 1}, p a logit)
+        ``e = exp(-|p|)``; ``loss = (max(p, 0) - p * t) + log1p(e)`` and
+        ``dloss = s - t`` with the sigmoid ``s = 1 / (1 + e)`` for ``p >= 0``,
+        ``e / (1 + e)`` otherwise: no overflow for any p.
+    ``"hinge"`` (t in {-1, 1})
+        ``z = p * t``; ``z <= 1``: ``loss = 1 - z``, ``dloss = -t``; otherwise both 0.
+    ``"modified_huber"`` (t in {-1, 1})
+        ``z = p * t``; ``z >= 1``: both 0; ``z >= -1``: ``u = 1 - z``,
+        ``loss = u * u``, ``dloss = (-2 * t) * u``; otherwise ``loss = -4 * z``,
+        ``dloss = -4 * t``.
+
+    With sample weights ``s_i``: ``loss = s_i * loss`` and ``g = s_i * dloss``;
+    without them ``g = dloss``.  The gradient of the loss with respect to
+    ``w[j]`` is ``g * x[j]``, and with respect to ``b`` it is ``g``.
+
+Transcendental functions
+    ``exp``, ``log1p``, ``sqrt``, ``pow`` and ``cos`` are evaluated in float64
+    by the C library (Python's :mod:`math` calls the same functions) and the
+    result is rounded to the working dtype.
+
+Steps, rates and the schedule
+    A step is one update: one sample (``"sgd"``), one mini-batch, or one
+    epoch (``"batch"``).  Steps ``t`` count from 1 over the whole fit, epochs
+    ``e`` from 0.  The rate of a step, in float64, is ``lr`` (``"constant"``),
+    ``lr / pow(t, power_t)`` (``"invscaling"``), ``lr * pow(gamma, e)``
+    (``"exponential"``), ``lr * pow(gamma, e // step_size)`` (``"step"``),
+    ``lr_min + (lr - lr_min) * (1 + cos(pi * e / max_epochs)) / 2``
+    (``"cosine"``), or the adaptive rate (``"adaptive"``: ``lr``, divided by
+    5 at a plateau, see Stopping).  It is rounded to the working dtype as
+    ``lr_t``.  ``lr_history`` records each epoch's rate at its first step.
+
+Plain SGD update (``optimizer="sgd"``, no momentum, weight_decay or l1)
+    ``w[j] = w[j] - lr_t * (g * x[j])`` for every j, then (if fitting the
+    intercept) ``b = b - lr_t * g``: the seed's ``w - lr * grad`` with
     ``grad = 2 * (p - t) * x``.  Every weight uses the prediction made before
     the update.
 
-Group update (``method="minibatch"`` and ``method="batch"``)
+Group gradient (``method="minibatch"`` and ``method="batch"``)
     All rows of a group are predicted with the weights at the start of the
     group.  The rows are split into chunks of ``CHUNK_ROWS`` (256)
     consecutive rows of the group.  Within a chunk, sums start at ``0.0`` and
     add each row's terms in row order: ``G[j] = G[j] + g * x[j]`` for the
-    coefficients, ``Gb = Gb + g`` for the intercept and ``L = L + r * r`` for
+    coefficients, ``Gb = Gb + g`` for the intercept and ``L = L + loss`` for
     the loss.  The group's sums are the first chunk's sums, plus the second
     chunk's, plus the third's, ... added left to right in chunk order.  Then,
-    with ``m`` the number of rows in the group, ``grad = G[j] / m`` for
-    ``reduction="mean"`` or ``grad = G[j]`` for ``"sum"``, and
-    ``w[j] = w[j] - lr * grad``; likewise ``b = b - lr * (Gb / m)`` (or
-    ``Gb``).  The chunk size never depends on the number of threads, so a
-    threaded kernel gives the same bits.
+    with ``m`` the number of rows in the group, the gradient is
+    ``grad[j] = G[j] / m`` and ``grad_b = Gb / m`` for ``reduction="mean"``,
+    or ``G[j]`` and ``Gb`` for ``"sum"``.  The plain update is
+    ``w[j] = w[j] - lr_t * grad[j]`` and ``b = b - lr_t * grad_b``.  The chunk
+    size never depends on the number of threads, so a threaded kernel gives
+    the same bits.
+
+Optimizer update (any other optimizer, or with momentum, weight_decay or l1)
+    The gradient of a step (``grad[j] = g * x[j]`` and ``grad_b = g`` for one
+    sample; the group gradient above otherwise) goes through
+    :func:`update_coordinate` for each coefficient in order, then for the
+    intercept (if fitted).  The intercept gets the same optimizer but never
+    weight decay or l1.  The optimizer's rules, with torch.optim's
+    parameters, are spelled out in :func:`update_coordinate`; their per-step
+    scalars in :func:`step_scalars`.  After the optimizer, ``l1`` shrinks each
+    coefficient towards zero by ``c = lr_t * l1`` (a proximal step, which
+    gives exact zeros): ``w - c`` if ``w > c``, ``w + c`` if ``w < -c``,
+    else ``0``.
 
 Epoch
-    Samples are visited in ``order``: the identity, or, with
-    ``shuffle=True``, a Fisher-Yates shuffle of the previous epoch's order
-    made at the start of the epoch with :func:`splitmix64` (see
+    Samples are visited in ``order`` (the training rows): the identity, or,
+    with ``shuffle=True``, a Fisher-Yates shuffle of the previous epoch's
+    order made at the start of the epoch with :func:`splitmix64` (see
     :func:`shuffle_in_place`).  ``"minibatch"`` cuts the order into groups of
     ``batch_size`` (the last one smaller); ``"batch"`` takes it as one group.
     The epoch loss starts at ``0.0``; per-sample SGD adds each sample's
-    ``r * r``, a group update adds its group loss ``L``, in order.  The mean
-    epoch loss is ``epoch_loss / n``.
+    ``loss``, a group update adds its group loss ``L``, in order.  The mean
+    epoch loss is ``epoch_loss / n`` with n the number of training rows.
 
 Working dtype
     float64 data is fitted in float64 (here: Python floats).  float32 data is
     fitted in float32 (here: ``numpy.float32`` scalars): every weight,
-    prediction, residual, gradient term and chunk sum, the intercept, ``lr``
-    and ``m`` are float32, and every operation above is a float32 operation.
-    Only the epoch total is float64: each per-sample loss ``r * r`` (SGD) or
-    group loss ``L`` (groups) is converted to float64 and added to it, and
-    the mean loss is float64 in both dtypes.
+    prediction, residual, gradient term, chunk sum, optimizer state and
+    per-step scalar, the intercept, ``lr_t`` and ``m`` are float32, and every
+    operation above is a float32 operation.  Only the epoch total and the
+    validation total are float64: each per-sample loss (SGD) or group loss
+    ``L`` (groups) is converted to float64 and added to it, and the mean
+    losses are float64 in both dtypes.
 
 Stopping, after each epoch in this order
     1. If the mean loss, any weight or the intercept is not finite, the weights
        go back to their values at the start of the epoch and the run stops
        with :attr:`Status.DIVERGED`.
-    2. If ``stop_loss`` is set and the mean loss is ``< stop_loss``, the run
+    2. With early stopping, the validation loss (each validation row's loss
+       at the current weights, converted to float64 and summed in row order,
+       divided by the number of validation rows) is recorded; if it is not
+       finite the run stops with :attr:`Status.DIVERGED` (weights kept).
+    3. If ``stop_loss`` is set and the mean loss is ``< stop_loss``, the run
        stops with :attr:`Status.CONVERGED`.
+    4. With ``tol`` set, early stopping or the adaptive schedule, the
+       monitored loss (the validation loss with early stopping, else the
+       mean loss) is compared with the best so far: if ``loss > best - tol``
+       (``tol`` None counting as 0) the plateau count grows by one, else it
+       goes back to 0; then ``best = min(best, loss)``.  When the count
+       reaches ``n_iter_no_change``: with the adaptive schedule, a rate above
+       1e-6 is divided by 5 and the count reset (at or below 1e-6 the run
+       stops); otherwise the run stops.  Either stop is
+       :attr:`Status.NO_IMPROVEMENT`.
 """
 import math
 
 import numpy as np
 
-from ._options import CHUNK_ROWS, Method, Status
+from ._options import (ADAPTIVE_MIN_LR, CHUNK_ROWS, PROGRESS_BEST, PROGRESS_EPOCHS,
+                       PROGRESS_RATE, PROGRESS_STALL, PROGRESS_STEPS, Loss, Method,
+                       Optimizer, Schedule, Status)
 
 _MASK64 = (1 << 64) - 1
 N_PARTIAL_SUMS = 8
@@ -135,38 +203,271 @@ def dot(w, x):
     return s[0]
 
 
-def sgd_epoch(X, y, w, b, order, lr, settings):
+def sample_loss(kind, p, t, param, scalar):
+    """``(loss, dloss)`` of one sample: the loss table above, in the working dtype.
+
+    >>> sample_loss(Loss.SQUARED, 3.0, 1.0, 0.0, float)
+    (4.0, 4.0)
+    >>> sample_loss(Loss.HINGE, 0.5, -1.0, 0.0, float)
+    (1.5, 1.0)
+    """
+    zero = scalar(0)
+    if kind == Loss.SQUARED:
+        r = p - t
+        return r * r, 2 * r
+    if kind == Loss.HUBER:
+        r = p - t
+        a = abs(r)
+        if a <= param:
+            return 0.5 * r * r, r
+        return param * a - 0.5 * param * param, (param if r > 0 else -param)
+    if kind == Loss.EPSILON_INSENSITIVE:
+        r = p - t
+        a = abs(r)
+        if a > param:
+            return a - param, scalar(1 if r > 0 else -1)
+        return zero, zero
+    if kind == Loss.LOG:
+        e = math.exp(-abs(float(p)))
+        sigmoid = 1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e)
+        loss = ((p if p > 0 else zero) - p * t) + scalar(math.log1p(e))
+        return loss, scalar(sigmoid) - t
+    if kind == Loss.HINGE:
+        z = p * t
+        if z <= 1:
+            return 1 - z, -t
+        return zero, zero
+    if kind == Loss.MODIFIED_HUBER:
+        z = p * t
+        if z >= 1:
+            return zero, zero
+        if z >= -1:
+            u = 1 - z
+            return u * u, (-2 * t) * u
+        return -4 * z, -4 * t
+    raise ValueError(f"unknown loss code {kind}")
+
+
+def scheduled_rate(settings, epoch, step, adaptive_rate):
+    """The float64 learning rate of step ``step`` (from 1) in epoch ``epoch`` (from 0)."""
+    lr = settings.lr
+    kind = settings.schedule
+    if kind == Schedule.CONSTANT:
+        return lr
+    if kind == Schedule.INVSCALING:
+        return lr / math.pow(step, settings.power_t)
+    if kind == Schedule.EXPONENTIAL:
+        return lr * math.pow(settings.gamma, epoch)
+    if kind == Schedule.STEP:
+        return lr * math.pow(settings.gamma, epoch // settings.step_size)
+    if kind == Schedule.COSINE:
+        lr_min = settings.lr_min
+        return lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * epoch / settings.max_epochs)) / 2.0
+    return adaptive_rate  # Schedule.ADAPTIVE
+
+
+def _rounded(function, value, scalar):
+    """A C-library float64 function of ``value``, rounded to the working dtype."""
+    return scalar(function(float(value)))
+
+
+class StepScalars:
+    """One step's optimizer scalars: computed in float64, rounded to the working dtype."""
+
+    def __init__(self, settings, rate, step, scalar):
+        s = settings
+        self.kind = s.optimizer
+        self.lr = scalar(rate)
+        self.weight_decay = scalar(s.weight_decay)
+        self.l1 = scalar(rate * s.l1)
+        self.eps = scalar(s.eps)
+        self.momentum = scalar(s.momentum)
+        if self.kind == Optimizer.SGD:
+            self.dampening_complement = scalar(1.0 - s.dampening)
+            self.first_step = step == 1
+            self.nesterov = s.nesterov
+        elif self.kind == Optimizer.ADAGRAD:
+            self.lr = scalar(rate / (1.0 + (step - 1) * s.lr_decay))
+        elif self.kind == Optimizer.RMSPROP:
+            self.alpha = scalar(s.alpha)
+            self.alpha_complement = scalar(1.0 - s.alpha)
+            self.centered = s.centered
+        else:  # ADAM, ADAMW
+            self.beta1 = scalar(s.beta1)
+            self.beta1_complement = scalar(1.0 - s.beta1)
+            self.beta2 = scalar(s.beta2)
+            self.beta2_complement = scalar(1.0 - s.beta2)
+            self.step_size = scalar(rate / (1.0 - math.pow(s.beta1, step)))
+            self.bias_correction2_sqrt = scalar(math.sqrt(1.0 - math.pow(s.beta2, step)))
+            self.amsgrad = s.amsgrad
+            self.decay_factor = scalar(1.0 - rate * s.weight_decay)
+
+
+def update_coordinate(sc, state, j, w, g, decay, scalar):
+    """One optimizer update of one coordinate; returns the new value, updates ``state``.
+
+    ``w`` is the coordinate's value, ``g`` its gradient, ``state`` the
+    optimizer's three state rows (column ``j``), ``decay`` False for the
+    intercept (no weight decay).  The rules are torch.optim's, with its
+    parameter names; ``lr`` is the step's rate ``lr_t``:
+
+    sgd
+        ``g = g + weight_decay * w``; with momentum ``mu``:
+        ``buf = g`` on the first step, else ``buf = mu * buf + (1 - dampening) * g``;
+        then ``g = g + mu * buf`` (nesterov) or ``g = buf``.  ``w = w - lr * g``.
+    adagrad
+        ``g = g + weight_decay * w``; ``sum = sum + g * g``;
+        ``w = w - clr * (g / (sqrt(sum) + eps))`` with ``clr = lr / (1 + (t - 1) * lr_decay)``.
+    rmsprop
+        ``g = g + weight_decay * w``; ``v = alpha * v + (1 - alpha) * (g * g)``;
+        centered: ``ga = alpha * ga + (1 - alpha) * g``, ``avg = sqrt(v - ga * ga) + eps``,
+        else ``avg = sqrt(v) + eps``; momentum ``mu > 0``:
+        ``buf = mu * buf + g / avg``, ``w = w - lr * buf``; else ``w = w - lr * (g / avg)``.
+    adam, adamw
+        adam: ``g = g + weight_decay * w``; adamw: ``w = w * (1 - lr * weight_decay)``.
+        ``m = beta1 * m + (1 - beta1) * g``; ``v = beta2 * v + (1 - beta2) * (g * g)``;
+        amsgrad: ``vmax = max(vmax, v)`` used for v below;
+        ``denom = sqrt(v) / sqrt(1 - beta2**t) + eps``;
+        ``w = w - (lr / (1 - beta1**t)) * (m / denom)``.
+
+    A weight decay of 0 adds nothing (not even ``0 * w``).  Scalars such as
+    ``1 - dampening`` are computed in float64 and rounded (:class:`StepScalars`).
+    """
+    s0, s1, s2 = state
+    kind = sc.kind
+    decoupled = kind == Optimizer.ADAMW
+    if decay and sc.weight_decay != 0:
+        if decoupled:
+            w = w * sc.decay_factor
+        else:
+            g = g + sc.weight_decay * w
+    if kind == Optimizer.SGD:
+        if sc.momentum != 0:
+            s0[j] = g if sc.first_step else sc.momentum * s0[j] + sc.dampening_complement * g
+            g = g + sc.momentum * s0[j] if sc.nesterov else s0[j]
+        return w - sc.lr * g
+    if kind == Optimizer.ADAGRAD:
+        s0[j] = s0[j] + g * g
+        return w - sc.lr * (g / (_rounded(math.sqrt, s0[j], scalar) + sc.eps))
+    if kind == Optimizer.RMSPROP:
+        s0[j] = sc.alpha * s0[j] + sc.alpha_complement * (g * g)
+        if sc.centered:
+            s1[j] = sc.alpha * s1[j] + sc.alpha_complement * g
+            avg = _rounded(math.sqrt, s0[j] - s1[j] * s1[j], scalar) + sc.eps
+        else:
+            avg = _rounded(math.sqrt, s0[j], scalar) + sc.eps
+        if sc.momentum > 0:
+            s2[j] = sc.momentum * s2[j] + g / avg
+            return w - sc.lr * s2[j]
+        return w - sc.lr * (g / avg)
+    # ADAM, ADAMW
+    s0[j] = sc.beta1 * s0[j] + sc.beta1_complement * g
+    s1[j] = sc.beta2 * s1[j] + sc.beta2_complement * (g * g)
+    v = s1[j]
+    if sc.amsgrad:
+        s2[j] = v if v > s2[j] else s2[j]
+        v = s2[j]
+    denom = _rounded(math.sqrt, v, scalar) / sc.bias_correction2_sqrt + sc.eps
+    return w - sc.step_size * (s0[j] / denom)
+
+
+def shrink(w, c):
+    """The l1 proximal step: ``w`` moved towards 0 by ``c``, stopping at exactly 0."""
+    if w > c:
+        return w - c
+    if w < -c:
+        return w + c
+    return type(w)(0)
+
+
+def optimizer_step(w, b, grad, grad_b, state, sc, fit_intercept, scalar):
+    """Update every coefficient, then l1, then the intercept; returns the new b."""
+    for j in range(len(w)):
+        w[j] = update_coordinate(sc, state, j, w[j], grad[j], True, scalar)
+        if sc.l1 != 0:
+            w[j] = shrink(w[j], sc.l1)
+    if fit_intercept:
+        b = update_coordinate(sc, state, len(w), b, grad_b, False, scalar)
+    return b
+
+
+class _Run:
+    """A fit in progress: settings, dtype, step and epoch counters, and the rate."""
+
+    def __init__(self, settings, scalar, progress):
+        self.settings = settings
+        self.scalar = scalar
+        self.loss_param = scalar(settings.loss_param)
+        self.step = int(progress[PROGRESS_STEPS])
+        self.epoch = int(progress[PROGRESS_EPOCHS])
+        self.best = float(progress[PROGRESS_BEST])
+        self.stall = int(progress[PROGRESS_STALL])
+        self.adaptive_rate = float(progress[PROGRESS_RATE])
+        self.plain = settings.plain_sgd
+
+    def rate(self, step):
+        return scheduled_rate(self.settings, self.epoch, step, self.adaptive_rate)
+
+    def loss(self, X, y, sample_weight, w, b, i):
+        """``(loss, g)`` of row i at weights (w, b), weighted when there are weights."""
+        p = dot(w, X[i]) + b
+        loss, g = sample_loss(self.settings.loss, p, y[i], self.loss_param, self.scalar)
+        if sample_weight:
+            loss = sample_weight[i] * loss
+            g = sample_weight[i] * g
+        return loss, g
+
+    def update(self, w, b, grad, grad_b, state):
+        """One step from the gradient ``(grad, grad_b)``; returns the new b, updates w."""
+        self.step += 1
+        rate = self.rate(self.step)
+        lr_t = self.scalar(rate)
+        if self.plain:
+            for j in range(len(w)):
+                w[j] = w[j] - lr_t * grad[j]
+            if self.settings.fit_intercept:
+                b = b - lr_t * grad_b
+            return b
+        sc = StepScalars(self.settings, rate, self.step, self.scalar)
+        return optimizer_step(w, b, grad, grad_b, state, sc, self.settings.fit_intercept,
+                              self.scalar)
+
+
+def sgd_epoch(X, y, sample_weight, w, b, state, order, run):
     """One epoch of per-sample SGD; returns ``(b, epoch_loss_sum)``, updates w."""
     epoch_loss = 0.0
     for i in order:
+        loss, g = run.loss(X, y, sample_weight, w, b, i)
+        epoch_loss = epoch_loss + float(loss)
         x = X[i]
-        r = (dot(w, x) + b) - y[i]
-        epoch_loss = epoch_loss + float(r * r)
-        g = 2 * r
-        for j in range(len(w)):
-            w[j] = w[j] - lr * (g * x[j])
-        if settings.fit_intercept:
-            b = b - lr * g
+        if run.plain:  # the same arithmetic as run.update, without building grad
+            run.step += 1
+            lr_t = run.scalar(run.rate(run.step))
+            for j in range(len(w)):
+                w[j] = w[j] - lr_t * (g * x[j])
+            if run.settings.fit_intercept:
+                b = b - lr_t * g
+        else:
+            b = run.update(w, b, [g * v for v in x], g, state)
     return b, epoch_loss
 
 
-def group_sums(X, y, w, b, rows, zero):
-    """Chunked sums over ``rows`` of ``g * x``, ``g`` and ``r * r`` at fixed weights.
+def group_sums(X, y, sample_weight, w, b, rows, run):
+    """Chunked sums over ``rows`` of ``g * x``, ``g`` and the loss, at fixed weights.
 
-    Returns ``(G, Gb, L)``.  This is the fused gradient: each row's residual
-    and its contribution are computed in the same visit to the row.  ``zero``
-    is 0 in the working dtype.
+    Returns ``(G, Gb, L)``.  This is the fused gradient: each row's loss and
+    its contribution are computed in the same visit to the row.
     """
+    zero = run.scalar(0)
     G = Gb = L = None
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk_G = [zero] * len(w)
         chunk_Gb = zero
         chunk_L = zero
         for i in rows[start:start + CHUNK_ROWS]:
+            loss, g = run.loss(X, y, sample_weight, w, b, i)
+            chunk_L = chunk_L + loss
             x = X[i]
-            r = (dot(w, x) + b) - y[i]
-            chunk_L = chunk_L + r * r
-            g = 2 * r
             for j in range(len(w)):
                 chunk_G[j] = chunk_G[j] + g * x[j]
             chunk_Gb = chunk_Gb + g
@@ -180,42 +481,62 @@ def group_sums(X, y, w, b, rows, zero):
     return G, Gb, L
 
 
-def group_epoch(X, y, w, b, order, lr, settings, group_size):
+def group_epoch(X, y, sample_weight, w, b, state, order, run, group_size):
     """One epoch of group updates (mini-batch or full batch); returns ``(b, loss_sum)``."""
-    scalar = type(lr)
     epoch_loss = 0.0
     for start in range(0, len(order), group_size):
         rows = order[start:start + group_size]
-        m = scalar(len(rows))
-        G, Gb, L = group_sums(X, y, w, b, rows, scalar(0))
+        m = run.scalar(len(rows))
+        G, Gb, L = group_sums(X, y, sample_weight, w, b, rows, run)
         epoch_loss = epoch_loss + float(L)
-        for j in range(len(w)):
-            grad = G[j] / m if settings.mean_reduction else G[j]
-            w[j] = w[j] - lr * grad
-        if settings.fit_intercept:
-            grad_b = Gb / m if settings.mean_reduction else Gb
-            b = b - lr * grad_b
+        if run.settings.mean_reduction:
+            G = [v / m for v in G]
+            Gb = Gb / m
+        b = run.update(w, b, G, Gb, state)
     return b, epoch_loss
 
 
-def run_epochs(X, y, coef, intercept, order, rng_state, loss_out, settings):
+def validation_loss(X, y, sample_weight, w, b, rows, run):
+    """Mean loss over ``rows`` at the current weights (float64 total, in row order)."""
+    total = 0.0
+    for i in rows:
+        total = total + float(run.loss(X, y, sample_weight, w, b, i)[0])
+    return total / len(rows)
+
+
+def _all_finite(w, b, loss):
+    return math.isfinite(loss) and math.isfinite(b) and all(math.isfinite(v) for v in w)
+
+
+def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng_state,
+               progress, optimizer_state, loss_out, lr_out, validation_out, settings):
     """Run up to ``len(loss_out)`` epochs; the backend-independent signature.
 
     Parameters
     ----------
-    X : ndarray of shape (n, d), float64, C-contiguous
-    y : ndarray of shape (n,), float64
-    coef : ndarray of shape (d,), float64
+    X : ndarray of shape (n, d), float32 or float64, C-contiguous
+    y : ndarray of shape (n,), X's dtype
+    sample_weight : ndarray of shape (n,) or (0,), X's dtype
+        Per-sample weights; empty for none.
+    coef : ndarray of shape (d,), X's dtype
         Updated in place.
-    intercept : ndarray of shape (1,), float64
+    intercept : ndarray of shape (1,), X's dtype
         Updated in place.
-    order : ndarray of shape (n,), intp
-        The sample order; shuffled in place at the start of each epoch when
-        ``settings.shuffle``.
+    order : ndarray of shape (n_train,), intp
+        The training rows in visiting order; shuffled in place at the start of
+        each epoch when ``settings.shuffle``.
+    validation_rows : ndarray of shape (n_validation,), intp
+        Rows for the early-stopping loss (empty without early stopping).
     rng_state : ndarray of shape (1,), uint64
         SplitMix64 state, advanced in place.
-    loss_out : ndarray of shape (k,), float64
-        Receives the mean loss of each epoch run.
+    progress : ndarray of shape (PROGRESS_SIZE,), float64
+        Step and epoch counters, plateau state and adaptive rate
+        (:func:`fastgd._options.initial_progress`); updated in place.
+    optimizer_state : ndarray of shape (3, d + 1), X's dtype
+        The optimizer's state; updated in place.
+    loss_out, lr_out, validation_out : ndarray of shape (k,), float64
+        Receive each epoch's mean loss, its first step's rate, and (with early
+        stopping) its validation loss.
     settings : fastgd._options.Settings
 
     Returns
@@ -227,41 +548,70 @@ def run_epochs(X, y, coef, intercept, order, rng_state, loss_out, settings):
     # float64 runs on Python floats; float32 on numpy.float32 scalars, whose
     # every operation is a float32 operation.
     scalar = float if X.dtype == np.float64 else X.dtype.type
-    Xl = [[scalar(v) for v in row] for row in X.tolist()] if scalar is not float else X.tolist()
-    yl = [scalar(v) for v in y.tolist()]
-    w = [scalar(v) for v in coef.tolist()]
+
+    def as_list(arr):
+        return arr.tolist() if scalar is float else [scalar(v) for v in arr.tolist()]
+
+    Xl = X.tolist() if scalar is float else [as_list(row) for row in X]
+    yl = as_list(y)
+    sw = as_list(sample_weight)
+    w = as_list(coef)
     b = scalar(intercept[0])
-    lr = scalar(settings.lr)
+    state = [as_list(row) for row in optimizer_state]
     order_l = order.tolist()
-    state = int(rng_state[0])
-    n = len(yl)
+    validation_l = validation_rows.tolist()
+    rng = int(rng_state[0])
+    run = _Run(settings, scalar, progress)
+    n = len(order_l)
     group_size = settings.update_size(n)
+    tol = 0.0 if settings.tol is None else settings.tol
     status = Status.RAN_ALL
     n_run = 0
-    for epoch in range(len(loss_out)):
+    for k in range(len(loss_out)):
         w_start, b_start = list(w), b
         if settings.shuffle:
-            state = shuffle_in_place(order_l, state)
+            rng = shuffle_in_place(order_l, rng)
+        lr_out[k] = run.rate(run.step + 1)
         with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
             if settings.method == Method.SGD:
-                b, loss_sum = sgd_epoch(Xl, yl, w, b, order_l, lr, settings)
+                b, loss_sum = sgd_epoch(Xl, yl, sw, w, b, state, order_l, run)
             else:
-                b, loss_sum = group_epoch(Xl, yl, w, b, order_l, lr, settings, group_size)
+                b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, group_size)
         mean_loss = loss_sum / n
-        loss_out[epoch] = mean_loss
-        n_run = epoch + 1
-        if not (math.isfinite(mean_loss) and math.isfinite(b)
-                and all(math.isfinite(v) for v in w)):
+        loss_out[k] = mean_loss
+        run.epoch += 1
+        n_run = k + 1
+        if not _all_finite(w, b, mean_loss):
             w, b = w_start, b_start
             status = Status.DIVERGED
             break
+        monitored = mean_loss
+        if settings.early_stopping:
+            with np.errstate(all="ignore"):
+                monitored = validation_loss(Xl, yl, sw, w, b, validation_l, run)
+            validation_out[k] = monitored
+            if not math.isfinite(monitored):
+                status = Status.DIVERGED
+                break
         if settings.stop_loss is not None and mean_loss < settings.stop_loss:
             status = Status.CONVERGED
             break
+        if settings.monitors_plateau:
+            run.stall = run.stall + 1 if monitored > run.best - tol else 0
+            run.best = min(run.best, monitored)
+            if run.stall >= settings.n_iter_no_change:
+                if settings.schedule == Schedule.ADAPTIVE and run.adaptive_rate > ADAPTIVE_MIN_LR:
+                    run.adaptive_rate = run.adaptive_rate / 5.0
+                    run.stall = 0
+                else:
+                    status = Status.NO_IMPROVEMENT
+                    break
     coef[:] = w
     intercept[0] = b
+    optimizer_state[:] = state
     order[:] = order_l
-    rng_state[0] = state
+    rng_state[0] = rng
+    progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
     return n_run, status
 
 

@@ -5,7 +5,7 @@ computes, operation by operation; the reference module's docstring is the
 specification.  Inputs are validated by ``fastgd._validation`` before they get
 here, so the loops run without bounds checks and without the GIL.
 """
-from libc.math cimport isfinite
+from libc.math cimport M_PI, cos, exp, fabs, isfinite, log1p, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
 from cython cimport floating
@@ -57,7 +57,7 @@ def cpu_supports_avx2():
     """Whether the CPU running this process has AVX2 (False off x86)."""
     return bool(cpu_has_avx2())
 
-# Mirrors fastgd._options.Method and Status (checked by tests/test_kernels.py).
+# Mirror fastgd._options (checked by tests/test_kernels.py).
 cdef enum Method:
     METHOD_SGD = 0
     METHOD_MINIBATCH = 1
@@ -67,6 +67,30 @@ cdef enum RunStatus:
     STATUS_RAN_ALL = 0
     STATUS_CONVERGED = 1
     STATUS_DIVERGED = 2
+    STATUS_NO_IMPROVEMENT = 3
+
+cdef enum LossKind:
+    LOSS_SQUARED = 0
+    LOSS_HUBER = 1
+    LOSS_EPSILON_INSENSITIVE = 2
+    LOSS_LOG = 3
+    LOSS_HINGE = 4
+    LOSS_MODIFIED_HUBER = 5
+
+cdef enum OptimizerKind:
+    OPTIMIZER_SGD = 0
+    OPTIMIZER_ADAGRAD = 1
+    OPTIMIZER_RMSPROP = 2
+    OPTIMIZER_ADAM = 3
+    OPTIMIZER_ADAMW = 4
+
+cdef enum ScheduleKind:
+    SCHEDULE_CONSTANT = 0
+    SCHEDULE_INVSCALING = 1
+    SCHEDULE_EXPONENTIAL = 2
+    SCHEDULE_STEP = 3
+    SCHEDULE_COSINE = 4
+    SCHEDULE_ADAPTIVE = 5
 
 cdef enum:
     CHUNK_ROWS = 256           # part of the contract: mirrors fastgd._options.CHUNK_ROWS
@@ -74,6 +98,10 @@ cdef enum:
     MIN_THREAD_WORK = 1 << 18  # thread in a round, and the least multiply-adds per thread
     PREFETCH_AHEAD = 4         # rows per-sample SGD requests ahead of the one it is on,
     PREFETCH_BYTES = 1024      # and how much of each
+    PROGRESS_SIZE = 5          # mirrors fastgd._options.PROGRESS_SIZE
+    STATE_ROWS = 3             # mirrors fastgd._options.OPTIMIZER_STATE_ROWS
+
+cdef double ADAPTIVE_MIN_LR = 1e-6  # mirrors fastgd._options.ADAPTIVE_MIN_LR
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
@@ -82,7 +110,28 @@ KERNEL_CODES = {
     "STATUS_RAN_ALL": STATUS_RAN_ALL,
     "STATUS_CONVERGED": STATUS_CONVERGED,
     "STATUS_DIVERGED": STATUS_DIVERGED,
+    "STATUS_NO_IMPROVEMENT": STATUS_NO_IMPROVEMENT,
+    "LOSS_SQUARED": LOSS_SQUARED,
+    "LOSS_HUBER": LOSS_HUBER,
+    "LOSS_EPSILON_INSENSITIVE": LOSS_EPSILON_INSENSITIVE,
+    "LOSS_LOG": LOSS_LOG,
+    "LOSS_HINGE": LOSS_HINGE,
+    "LOSS_MODIFIED_HUBER": LOSS_MODIFIED_HUBER,
+    "OPTIMIZER_SGD": OPTIMIZER_SGD,
+    "OPTIMIZER_ADAGRAD": OPTIMIZER_ADAGRAD,
+    "OPTIMIZER_RMSPROP": OPTIMIZER_RMSPROP,
+    "OPTIMIZER_ADAM": OPTIMIZER_ADAM,
+    "OPTIMIZER_ADAMW": OPTIMIZER_ADAMW,
+    "SCHEDULE_CONSTANT": SCHEDULE_CONSTANT,
+    "SCHEDULE_INVSCALING": SCHEDULE_INVSCALING,
+    "SCHEDULE_EXPONENTIAL": SCHEDULE_EXPONENTIAL,
+    "SCHEDULE_STEP": SCHEDULE_STEP,
+    "SCHEDULE_COSINE": SCHEDULE_COSINE,
+    "SCHEDULE_ADAPTIVE": SCHEDULE_ADAPTIVE,
     "CHUNK_ROWS": CHUNK_ROWS,
+    "PROGRESS_SIZE": PROGRESS_SIZE,
+    "STATE_ROWS": STATE_ROWS,
+    "ADAPTIVE_MIN_LR": ADAPTIVE_MIN_LR,
 }
 
 
@@ -96,14 +145,51 @@ cdef struct Options:
     bint has_stop_loss
     double stop_loss
     int n_threads             # threads for the chunks of one group (bits do not depend on it)
+    bint has_weights          # sample weights given
+    int loss
+    double loss_param         # huber's delta, epsilon_insensitive's epsilon
+    bint plain                # optimizer "sgd" without momentum, weight decay or l1
+    int optimizer
+    double momentum
+    double dampening
+    bint nesterov
+    double alpha
+    double eps
+    bint centered
+    double beta1
+    double beta2
+    bint amsgrad
+    double lr_decay
+    double weight_decay
+    double l1
+    int schedule
+    double power_t
+    double gamma
+    Py_ssize_t step_size
+    double lr_min
+    Py_ssize_t max_epochs
+    bint monitors_plateau
+    double tol                # 0 when the user gave None
+    Py_ssize_t n_iter_no_change
+    bint early_stopping
+
+
+cdef struct Progress:
+    # Mirrors the progress array (fastgd._options.PROGRESS_*), kept between calls.
+    Py_ssize_t step           # steps taken so far, over the whole fit
+    Py_ssize_t epoch          # epochs run so far
+    double best               # best monitored loss
+    Py_ssize_t stall          # epochs without improvement by tol
+    double adaptive_rate
 
 
 cdef struct Buffers:
     # Arrays of the working dtype (float or double), hence untyped pointers.
-    void* grad            # a group's running sums (length d + 2)
+    void* grad            # a group's running sums (length d + 2), or one sample's gradient
     void* slots           # n_slots chunk sums of length d + 2, filled in parallel
     Py_ssize_t n_slots
     void* coef_start      # weights at the start of the epoch, for divergence
+    void* state           # optimizer state, STATE_ROWS rows of d + 1
 
 
 # ---------------------------------------------------------------- random order
@@ -222,10 +308,242 @@ cdef inline void prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil
         offset += 64
 
 
-cdef inline double sgd_samples(const floating* X, const floating* y, floating* w,
-                               floating* b, const Py_ssize_t* order, Py_ssize_t n,
-                               Py_ssize_t d, floating lr, bint fit_intercept,
-                               bint prefetch) noexcept nogil:
+# ---------------------------------------------------------------- losses
+
+cdef inline floating sample_loss(int kind, floating p, floating t, floating param,
+                                 floating* dloss) noexcept nogil:
+    """The loss of one sample; its derivative in p goes to ``dloss``.
+
+    The table in ``fastgd/reference.py`` (``sample_loss``) is the
+    specification.  Constants are integers or working-dtype locals, so a
+    float32 fit does float32 operations; exp and log1p run in float64.
+    """
+    cdef floating r, a, z, u
+    cdef floating half = 0.5
+    cdef double e, sigmoid
+    if kind == LOSS_SQUARED:
+        r = p - t
+        dloss[0] = 2 * r
+        return r * r
+    if kind == LOSS_HUBER:
+        r = p - t
+        a = fabs(r)
+        if a <= param:
+            dloss[0] = r
+            return half * r * r
+        dloss[0] = param if r > 0 else -param
+        return param * a - half * param * param
+    if kind == LOSS_EPSILON_INSENSITIVE:
+        r = p - t
+        a = fabs(r)
+        if a > param:
+            dloss[0] = 1 if r > 0 else -1
+            return a - param
+        dloss[0] = 0
+        return 0
+    if kind == LOSS_LOG:
+        e = exp(-fabs(<double>p))
+        sigmoid = 1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e)
+        dloss[0] = <floating>sigmoid - t
+        return ((p if p > 0 else 0) - p * t) + <floating>log1p(e)
+    z = p * t
+    if kind == LOSS_HINGE:
+        if z <= 1:
+            dloss[0] = -t
+            return 1 - z
+        dloss[0] = 0
+        return 0
+    # LOSS_MODIFIED_HUBER
+    if z >= 1:
+        dloss[0] = 0
+        return 0
+    if z >= -1:
+        u = 1 - z
+        dloss[0] = (-2 * t) * u
+        return u * u
+    dloss[0] = -4 * t
+    return -4 * z
+
+
+cdef inline floating weighted_loss(const Options* opt, floating p, const floating* y,
+                                   const floating* sw, Py_ssize_t i,
+                                   floating* g) noexcept nogil:
+    """Row i's loss at prediction p (times its weight), and its g."""
+    cdef floating loss = sample_loss(opt.loss, p, y[i], <floating>opt.loss_param, g)
+    if opt.has_weights:
+        g[0] = sw[i] * g[0]
+        return sw[i] * loss
+    return loss
+
+
+# ---------------------------------------------------------- schedule, optimizers
+
+cdef inline double scheduled_rate(const Options* opt, const Progress* prog,
+                                  Py_ssize_t step) noexcept nogil:
+    """The float64 rate of step ``step`` in the current epoch (reference: scheduled_rate)."""
+    cdef Py_ssize_t epoch = prog.epoch
+    if opt.schedule == SCHEDULE_CONSTANT:
+        return opt.lr
+    if opt.schedule == SCHEDULE_INVSCALING:
+        return opt.lr / pow(<double>step, opt.power_t)
+    if opt.schedule == SCHEDULE_EXPONENTIAL:
+        return opt.lr * pow(opt.gamma, <double>epoch)
+    if opt.schedule == SCHEDULE_STEP:
+        return opt.lr * pow(opt.gamma, <double>(epoch // opt.step_size))
+    if opt.schedule == SCHEDULE_COSINE:
+        return opt.lr_min + (opt.lr - opt.lr_min) * (
+            1.0 + cos(M_PI * <double>epoch / <double>opt.max_epochs)) / 2.0
+    return prog.adaptive_rate
+
+
+cdef inline floating rounded_sqrt(floating v) noexcept nogil:
+    return <floating>sqrt(<double>v)
+
+
+cdef inline floating sgd_coordinate(floating w, floating g, floating* buf, floating lr,
+                                    floating wd, floating mu, floating dampening_complement,
+                                    bint first, bint nesterov) noexcept nogil:
+    if wd != 0:
+        g = g + wd * w
+    if mu != 0:
+        if first:
+            buf[0] = g
+        else:
+            buf[0] = mu * buf[0] + dampening_complement * g
+        if nesterov:
+            g = g + mu * buf[0]
+        else:
+            g = buf[0]
+    return w - lr * g
+
+
+cdef inline floating adagrad_coordinate(floating w, floating g, floating* total, floating clr,
+                                        floating wd, floating eps) noexcept nogil:
+    if wd != 0:
+        g = g + wd * w
+    total[0] = total[0] + g * g
+    return w - clr * (g / (rounded_sqrt(total[0]) + eps))
+
+
+cdef inline floating rmsprop_coordinate(floating w, floating g, floating* v, floating* g_avg,
+                                        floating* buf, floating lr, floating wd,
+                                        floating alpha, floating alpha_complement,
+                                        floating eps, floating mu,
+                                        bint centered) noexcept nogil:
+    cdef floating avg
+    if wd != 0:
+        g = g + wd * w
+    v[0] = alpha * v[0] + alpha_complement * (g * g)
+    if centered:
+        g_avg[0] = alpha * g_avg[0] + alpha_complement * g
+        avg = rounded_sqrt(v[0] - g_avg[0] * g_avg[0]) + eps
+    else:
+        avg = rounded_sqrt(v[0]) + eps
+    if mu > 0:
+        buf[0] = mu * buf[0] + g / avg
+        return w - lr * buf[0]
+    return w - lr * (g / avg)
+
+
+cdef inline floating adam_coordinate(floating w, floating g, floating* m, floating* v,
+                                     floating* v_max, floating wd, bint decoupled,
+                                     floating decay_factor, floating beta1,
+                                     floating beta1_complement, floating beta2,
+                                     floating beta2_complement, floating step_size,
+                                     floating bias_correction2_sqrt, floating eps,
+                                     bint amsgrad) noexcept nogil:
+    cdef floating second
+    if wd != 0:
+        if decoupled:
+            w = w * decay_factor
+        else:
+            g = g + wd * w
+    m[0] = beta1 * m[0] + beta1_complement * g
+    v[0] = beta2 * v[0] + beta2_complement * (g * g)
+    second = v[0]
+    if amsgrad:
+        v_max[0] = second if second > v_max[0] else v_max[0]
+        second = v_max[0]
+    return w - step_size * (m[0] / (rounded_sqrt(second) / bias_correction2_sqrt + eps))
+
+
+cdef inline floating shrink(floating w, floating c) noexcept nogil:
+    """The l1 proximal step: w moved towards 0 by c, stopping at exactly 0."""
+    if w > c:
+        return w - c
+    if w < -c:
+        return w + c
+    return 0
+
+
+cdef void optimizer_step(floating* w, floating* b, const floating* grad, floating grad_b,
+                         floating* state, Py_ssize_t d, const Options* opt, double rate,
+                         Py_ssize_t step) noexcept nogil:
+    """One optimizer update of every coefficient, then l1, then the intercept.
+
+    Per-step scalars are computed in float64 and rounded once, as
+    ``fastgd.reference.StepScalars`` does; the intercept is updated with a
+    weight decay of 0 and no l1.
+    """
+    cdef Py_ssize_t j, stride = d + 1
+    cdef floating* s0 = state
+    cdef floating* s1 = state + stride
+    cdef floating* s2 = state + 2 * stride
+    cdef floating lr = <floating>rate
+    cdef floating wd = <floating>opt.weight_decay
+    cdef floating l1 = <floating>(rate * opt.l1)
+    cdef floating eps = <floating>opt.eps
+    cdef floating mu = <floating>opt.momentum
+    cdef floating c1, c2, c3, c4, c5, c6, c7
+    cdef bint first, decoupled
+    if opt.optimizer == OPTIMIZER_SGD:
+        c1 = <floating>(1.0 - opt.dampening)
+        first = step == 1
+        for j in range(d):
+            w[j] = sgd_coordinate(w[j], grad[j], &s0[j], lr, wd, mu, c1, first, opt.nesterov)
+        if opt.fit_intercept:
+            b[0] = sgd_coordinate(b[0], grad_b, &s0[d], lr, 0, mu, c1, first, opt.nesterov)
+    elif opt.optimizer == OPTIMIZER_ADAGRAD:
+        c1 = <floating>(rate / (1.0 + <double>(step - 1) * opt.lr_decay))
+        for j in range(d):
+            w[j] = adagrad_coordinate(w[j], grad[j], &s0[j], c1, wd, eps)
+        if opt.fit_intercept:
+            b[0] = adagrad_coordinate(b[0], grad_b, &s0[d], c1, 0, eps)
+    elif opt.optimizer == OPTIMIZER_RMSPROP:
+        c1 = <floating>opt.alpha
+        c2 = <floating>(1.0 - opt.alpha)
+        for j in range(d):
+            w[j] = rmsprop_coordinate(w[j], grad[j], &s0[j], &s1[j], &s2[j], lr, wd, c1, c2,
+                                      eps, mu, opt.centered)
+        if opt.fit_intercept:
+            b[0] = rmsprop_coordinate(b[0], grad_b, &s0[d], &s1[d], &s2[d], lr, 0, c1, c2,
+                                      eps, mu, opt.centered)
+    else:  # OPTIMIZER_ADAM, OPTIMIZER_ADAMW
+        decoupled = opt.optimizer == OPTIMIZER_ADAMW
+        c1 = <floating>(1.0 - rate * opt.weight_decay)
+        c2 = <floating>opt.beta1
+        c3 = <floating>(1.0 - opt.beta1)
+        c4 = <floating>opt.beta2
+        c5 = <floating>(1.0 - opt.beta2)
+        c6 = <floating>(rate / (1.0 - pow(opt.beta1, <double>step)))
+        c7 = <floating>sqrt(1.0 - pow(opt.beta2, <double>step))
+        for j in range(d):
+            w[j] = adam_coordinate(w[j], grad[j], &s0[j], &s1[j], &s2[j], wd, decoupled, c1,
+                                   c2, c3, c4, c5, c6, c7, eps, opt.amsgrad)
+        if opt.fit_intercept:
+            b[0] = adam_coordinate(b[0], grad_b, &s0[d], &s1[d], &s2[d], 0, decoupled, c1,
+                                   c2, c3, c4, c5, c6, c7, eps, opt.amsgrad)
+    if l1 != 0:
+        for j in range(d):
+            w[j] = shrink(w[j], l1)
+
+
+# ------------------------------------------------------------------ epochs
+
+cdef inline double sgd_samples(const floating* X, const floating* y, const floating* sw,
+                               floating* w, floating* b, const Py_ssize_t* order,
+                               Py_ssize_t n, Py_ssize_t d, const Options* opt,
+                               Progress* prog, Buffers* buf, bint prefetch) noexcept nogil:
     """Per-sample SGD over ``order``; returns the summed loss, updates w and b.
 
     ``prefetch`` is a constant at each call site, so the compiler makes two
@@ -234,46 +552,60 @@ cdef inline double sgd_samples(const floating* X, const floating* y, floating* w
     """
     cdef double epoch_loss = 0.0  # the epoch total is float64 in every dtype
     cdef floating intercept = b[0]  # a local, so it stays in a register
-    cdef floating r, g
+    cdef floating g, loss, lr_t
+    cdef floating* grad = <floating*>buf.grad
     cdef const floating* x
     cdef Py_ssize_t k, i, j
+    cdef double rate = scheduled_rate(opt, prog, prog.step + 1)
+    cdef bint rate_per_step = opt.schedule == SCHEDULE_INVSCALING
     # The first bytes of a row are enough: by then the hardware streams the rest.
     cdef Py_ssize_t prefetch_bytes = min(d * <Py_ssize_t>sizeof(floating),
                                          <Py_ssize_t>PREFETCH_BYTES)
+    lr_t = <floating>rate
     for k in range(n):
         i = order[k]
         x = X + i * d
         if prefetch and k + PREFETCH_AHEAD < n:
             prefetch_row(X + order[k + PREFETCH_AHEAD] * d, prefetch_bytes)
-        r = (dot(w, x, d) + intercept) - y[i]
-        epoch_loss = epoch_loss + <double>(r * r)
-        g = 2 * r
-        for j in range(d):
-            w[j] = w[j] - lr * (g * x[j])
-        if fit_intercept:
-            intercept = intercept - lr * g
+        loss = weighted_loss(opt, dot(w, x, d) + intercept, y, sw, i, &g)
+        epoch_loss = epoch_loss + <double>loss
+        prog.step += 1
+        if rate_per_step:
+            rate = scheduled_rate(opt, prog, prog.step)
+            lr_t = <floating>rate
+        if opt.plain:
+            for j in range(d):
+                w[j] = w[j] - lr_t * (g * x[j])
+            if opt.fit_intercept:
+                intercept = intercept - lr_t * g
+        else:
+            for j in range(d):
+                grad[j] = g * x[j]
+            optimizer_step(w, &intercept, grad, g, <floating*>buf.state, d, opt, rate,
+                           prog.step)
     b[0] = intercept
     return epoch_loss
 
 
-cdef double sgd_epoch(const floating* X, const floating* y, floating* w, floating* b,
-                      const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
-                      const Options* opt) noexcept nogil:
+cdef double sgd_epoch(const floating* X, const floating* y, const floating* sw, floating* w,
+                      floating* b, const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
+                      const Options* opt, Progress* prog, Buffers* buf) noexcept nogil:
     """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
     if opt.shuffle:
-        return sgd_samples(X, y, w, b, order, n, d, <floating>opt.lr, opt.fit_intercept, True)
-    return sgd_samples(X, y, w, b, order, n, d, <floating>opt.lr, opt.fit_intercept, False)
+        return sgd_samples(X, y, sw, w, b, order, n, d, opt, prog, buf, True)
+    return sgd_samples(X, y, sw, w, b, order, n, d, opt, prog, buf, False)
 
 
-cdef void chunk_sums(const floating* X, const floating* y, const floating* w, floating b,
-                     const Py_ssize_t* rows, Py_ssize_t n_rows, Py_ssize_t d,
+cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
+                     const floating* w, floating b, const Py_ssize_t* rows,
+                     Py_ssize_t n_rows, Py_ssize_t d, const Options* opt,
                      floating* out) noexcept nogil:
     """Sums over one chunk of rows, from zero, into ``out`` (length d + 2).
 
     ``out[:d]`` gets the sum of g*x, ``out[d]`` the sum of g and ``out[d+1]``
-    the sum of r*r.
+    the sum of the losses.
     """
-    cdef floating r0, r1, g0, g1
+    cdef floating loss0, loss1, g0, g1
     cdef floating sum_b = 0, sum_loss = 0
     cdef const floating* x0
     cdef const floating* x1
@@ -285,20 +617,17 @@ cdef void chunk_sums(const floating* X, const floating* y, const floating* w, fl
     while k + 1 < n_rows:
         x0 = X + rows[k] * d
         x1 = X + rows[k + 1] * d
-        r0 = (dot(w, x0, d) + b) - y[rows[k]]
-        r1 = (dot(w, x1, d) + b) - y[rows[k + 1]]
-        sum_loss = (sum_loss + r0 * r0) + r1 * r1
-        g0 = 2 * r0
-        g1 = 2 * r1
+        loss0 = weighted_loss(opt, dot(w, x0, d) + b, y, sw, rows[k], &g0)
+        loss1 = weighted_loss(opt, dot(w, x1, d) + b, y, sw, rows[k + 1], &g1)
+        sum_loss = (sum_loss + loss0) + loss1
         for j in range(d):
             out[j] = (out[j] + g0 * x0[j]) + g1 * x1[j]
         sum_b = (sum_b + g0) + g1
         k += 2
     if k < n_rows:
         x0 = X + rows[k] * d
-        r0 = (dot(w, x0, d) + b) - y[rows[k]]
-        sum_loss = sum_loss + r0 * r0
-        g0 = 2 * r0
+        loss0 = weighted_loss(opt, dot(w, x0, d) + b, y, sw, rows[k], &g0)
+        sum_loss = sum_loss + loss0
         for j in range(d):
             out[j] = out[j] + g0 * x0[j]
         sum_b = sum_b + g0
@@ -330,20 +659,23 @@ def threads_for_round(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads):
     return round_threads(n_chunks, d, n_threads)
 
 
-cdef inline void sum_chunk_of_group(const floating* X, const floating* y, const floating* w,
-                                    floating b, const Py_ssize_t* rows, Py_ssize_t m,
-                                    Py_ssize_t d, Py_ssize_t chunk, Py_ssize_t slot,
+cdef inline void sum_chunk_of_group(const floating* X, const floating* y, const floating* sw,
+                                    const floating* w, floating b, const Py_ssize_t* rows,
+                                    Py_ssize_t m, Py_ssize_t d, Py_ssize_t chunk,
+                                    Py_ssize_t slot, const Options* opt,
                                     Buffers* buf) noexcept nogil:
     """Sum chunk ``chunk`` of a group into its slot (chunk 0: into the running sums)."""
     cdef Py_ssize_t start = chunk * CHUNK_ROWS
     cdef floating* out = (<floating*>buf.grad if chunk == 0
                           else <floating*>buf.slots + slot * (d + 2))
-    chunk_sums(X, y, w, b, rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d, out)
+    chunk_sums(X, y, sw, w, b, rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d, opt,
+               out)
 
 
-cdef floating group_update(const floating* X, const floating* y, floating* w, floating* b,
-                         const Py_ssize_t* rows, Py_ssize_t m, Py_ssize_t d,
-                         const Options* opt, Buffers* buf) noexcept nogil:
+cdef floating group_update(const floating* X, const floating* y, const floating* sw,
+                           floating* w, floating* b, const Py_ssize_t* rows, Py_ssize_t m,
+                           Py_ssize_t d, const Options* opt, Progress* prog,
+                           Buffers* buf) noexcept nogil:
     """One update from the m rows in ``rows``; returns the group's summed loss.
 
     Chunks are summed in rounds of up to ``buf.n_slots`` chunks, each round's
@@ -355,8 +687,9 @@ cdef floating group_update(const floating* X, const floating* y, floating* w, fl
     cdef Py_ssize_t stride = d + 2
     cdef floating* G = <floating*>buf.grad  # running sums: G[:d], sum of g, loss
     cdef floating* slot
-    cdef floating lr = <floating>opt.lr
-    cdef floating Gb, L
+    cdef floating lr_t, Gb, L
+    cdef floating fm = <floating>m
+    cdef double rate
     cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
     cdef Py_ssize_t first, count, c, j
     cdef int n_threads
@@ -368,10 +701,10 @@ cdef floating group_update(const floating* X, const floating* y, floating* w, fl
         # for the one chunk of a typical mini-batch.
         if n_threads > 1:
             for c in prange(count, nogil=True, schedule="static", num_threads=n_threads):
-                sum_chunk_of_group(X, y, w, b[0], rows, m, d, first + c, c, buf)
+                sum_chunk_of_group(X, y, sw, w, b[0], rows, m, d, first + c, c, opt, buf)
         else:
             for c in range(count):
-                sum_chunk_of_group(X, y, w, b[0], rows, m, d, first + c, c, buf)
+                sum_chunk_of_group(X, y, sw, w, b[0], rows, m, d, first + c, c, opt, buf)
         for c in range(1 if first == 0 else 0, count):
             slot = <floating*>buf.slots + c * stride
             for j in range(stride):
@@ -379,28 +712,48 @@ cdef floating group_update(const floating* X, const floating* y, floating* w, fl
         first += count
     Gb = G[d]
     L = G[d + 1]
+    prog.step += 1
+    rate = scheduled_rate(opt, prog, prog.step)
+    lr_t = <floating>rate
     if opt.mean_reduction:
         for j in range(d):
-            w[j] = w[j] - lr * (G[j] / <floating>m)
-        Gb = Gb / <floating>m
-    else:
+            G[j] = G[j] / fm
+        Gb = Gb / fm
+    if opt.plain:
         for j in range(d):
-            w[j] = w[j] - lr * G[j]
-    if opt.fit_intercept:
-        b[0] = b[0] - lr * Gb
+            w[j] = w[j] - lr_t * G[j]
+        if opt.fit_intercept:
+            b[0] = b[0] - lr_t * Gb
+    else:
+        optimizer_step(w, b, G, Gb, <floating*>buf.state, d, opt, rate, prog.step)
     return L
 
 
-cdef double group_epoch(const floating* X, const floating* y, floating* w, floating* b,
-                        const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
-                        const Options* opt, Buffers* buf) noexcept nogil:
+cdef double group_epoch(const floating* X, const floating* y, const floating* sw,
+                        floating* w, floating* b, const Py_ssize_t* order, Py_ssize_t n,
+                        Py_ssize_t d, const Options* opt, Progress* prog,
+                        Buffers* buf) noexcept nogil:
     cdef double epoch_loss = 0.0
     cdef Py_ssize_t start = 0
     while start < n:
         epoch_loss = epoch_loss + <double>group_update(
-            X, y, w, b, order + start, min(opt.group_size, n - start), d, opt, buf)
+            X, y, sw, w, b, order + start, min(opt.group_size, n - start), d, opt, prog, buf)
         start += opt.group_size
     return epoch_loss
+
+
+cdef double validation_loss(const floating* X, const floating* y, const floating* sw,
+                            const floating* w, floating b, const Py_ssize_t* rows,
+                            Py_ssize_t n_rows, Py_ssize_t d,
+                            const Options* opt) noexcept nogil:
+    """Mean loss over ``rows`` at the current weights (float64 total, in row order)."""
+    cdef double total = 0.0
+    cdef floating g
+    cdef Py_ssize_t k
+    for k in range(n_rows):
+        total = total + <double>weighted_loss(opt, dot(w, X + rows[k] * d, d) + b, y, sw,
+                                              rows[k], &g)
+    return total / <double>n_rows
 
 
 cdef bint all_finite(const floating* w, Py_ssize_t d) noexcept nogil:
@@ -411,52 +764,61 @@ cdef bint all_finite(const floating* w, Py_ssize_t d) noexcept nogil:
     return True
 
 
-cdef int epochs_loop(const floating* X, const floating* y, floating* w, floating* b,
-                     Py_ssize_t* order, uint64_t* rng_state, double* loss_out,
-                     Py_ssize_t max_epochs, Py_ssize_t n, Py_ssize_t d,
+cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, floating* w,
+                     floating* b, Py_ssize_t* order, Py_ssize_t n,
+                     const Py_ssize_t* validation_rows, Py_ssize_t n_validation,
+                     uint64_t* rng_state, Progress* prog, double* loss_out, double* lr_out,
+                     double* validation_out, Py_ssize_t max_epochs, Py_ssize_t d,
                      const Options* opt, Buffers* buf, Py_ssize_t* n_run) noexcept nogil:
-    """The whole multi-epoch loop with its stopping rules; returns a RunStatus."""
-    cdef Py_ssize_t epoch
-    cdef double loss_sum, mean_loss
+    """The multi-epoch loop with its stopping rules; returns a RunStatus."""
+    cdef Py_ssize_t k
+    cdef double loss_sum, mean_loss, monitored
     cdef floating b_start
-    for epoch in range(max_epochs):
+    for k in range(max_epochs):
         memcpy(buf.coef_start, w, d * sizeof(floating))
         b_start = b[0]
         if opt.shuffle:
             shuffle_in_place(order, n, rng_state)
+        lr_out[k] = scheduled_rate(opt, prog, prog.step + 1)
         if opt.method == METHOD_SGD:
-            loss_sum = sgd_epoch(X, y, w, b, order, n, d, opt)
+            loss_sum = sgd_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
         else:
-            loss_sum = group_epoch(X, y, w, b, order, n, d, opt, buf)
+            loss_sum = group_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
         mean_loss = loss_sum / <double>n
-        loss_out[epoch] = mean_loss
-        n_run[0] = epoch + 1
+        loss_out[k] = mean_loss
+        prog.epoch += 1
+        n_run[0] = k + 1
         if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d)):
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
             return STATUS_DIVERGED
+        monitored = mean_loss
+        if opt.early_stopping:
+            monitored = validation_loss(X, y, sw, w, b[0], validation_rows, n_validation, d,
+                                        opt)
+            validation_out[k] = monitored
+            if not isfinite(monitored):
+                return STATUS_DIVERGED
         if opt.has_stop_loss and mean_loss < opt.stop_loss:
             return STATUS_CONVERGED
+        if opt.monitors_plateau:
+            if monitored > prog.best - opt.tol:
+                prog.stall += 1
+            else:
+                prog.stall = 0
+            if monitored < prog.best:
+                prog.best = monitored
+            if prog.stall >= opt.n_iter_no_change:
+                if opt.schedule == SCHEDULE_ADAPTIVE and prog.adaptive_rate > ADAPTIVE_MIN_LR:
+                    prog.adaptive_rate = prog.adaptive_rate / 5.0
+                    prog.stall = 0
+                else:
+                    return STATUS_NO_IMPROVEMENT
     return STATUS_RAN_ALL
 
 
-def run_epochs(const floating[:, ::1] X, const floating[::1] y, floating[::1] coef,
-               floating[::1] intercept, Py_ssize_t[::1] order, uint64_t[::1] rng_state,
-               double[::1] loss_out, settings):
-    """Run up to ``len(loss_out)`` epochs; same contract as ``fastgd.reference.run_epochs``.
-
-    ``coef``, ``intercept`` (length 1), ``order`` and ``rng_state`` (length 1)
-    are updated in place; ``loss_out`` receives each epoch's mean loss.
-    Returns ``(n_run, status)``.  The caller (``fastgd.fit``) has validated
-    every shape and value.
-    """
-    cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t d = X.shape[1]
-    cdef Options opt
-    cdef Buffers buf
-    cdef Py_ssize_t n_run = 0
-    cdef int status
-    cdef floating[::1] work
+cdef void read_settings(Options* opt, settings, Py_ssize_t n) except *:
+    """Fill ``opt`` from a fastgd._options.Settings for n training rows."""
     opt.method = int(settings.method)
     opt.lr = settings.lr
     opt.group_size = settings.update_size(n)
@@ -469,13 +831,93 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y, floating[::1] co
         raise ValueError("run_epochs: n_threads must be >= 1")
     # More threads than this could never be busy (a group has fewer chunks).
     opt.n_threads = min(settings.n_threads, 1 << 16)
+    opt.loss = int(settings.loss)
+    opt.loss_param = settings.loss_param
+    opt.plain = settings.plain_sgd
+    opt.optimizer = int(settings.optimizer)
+    opt.momentum = settings.momentum
+    opt.dampening = settings.dampening
+    opt.nesterov = settings.nesterov
+    opt.alpha = settings.alpha
+    opt.eps = settings.eps
+    opt.centered = settings.centered
+    opt.beta1 = settings.beta1
+    opt.beta2 = settings.beta2
+    opt.amsgrad = settings.amsgrad
+    opt.lr_decay = settings.lr_decay
+    opt.weight_decay = settings.weight_decay
+    opt.l1 = settings.l1
+    opt.schedule = int(settings.schedule)
+    opt.power_t = settings.power_t
+    opt.gamma = settings.gamma
+    opt.step_size = settings.step_size
+    opt.lr_min = settings.lr_min
+    opt.max_epochs = settings.max_epochs
+    opt.monitors_plateau = settings.monitors_plateau
+    opt.tol = 0.0 if settings.tol is None else settings.tol
+    opt.n_iter_no_change = settings.n_iter_no_change
+    opt.early_stopping = settings.early_stopping
+    if opt.step_size < 1 or opt.max_epochs < 1 or opt.n_iter_no_change < 1:
+        raise ValueError("run_epochs: step_size, max_epochs and n_iter_no_change must be >= 1")
+
+
+def run_epochs(const floating[:, ::1] X, const floating[::1] y,
+               const floating[::1] sample_weight, floating[::1] coef,
+               floating[::1] intercept, Py_ssize_t[::1] order,
+               const Py_ssize_t[::1] validation_rows, uint64_t[::1] rng_state,
+               double[::1] progress, floating[:, ::1] optimizer_state, double[::1] loss_out,
+               double[::1] lr_out, double[::1] validation_out, settings):
+    """Run up to ``len(loss_out)`` epochs; same contract as ``fastgd.reference.run_epochs``.
+
+    ``coef``, ``intercept`` (length 1), ``order`` (the training rows),
+    ``rng_state`` (length 1), ``progress`` and ``optimizer_state`` are
+    updated in place; ``loss_out``, ``lr_out`` and ``validation_out`` receive
+    each epoch's mean loss, rate and validation loss.  Empty
+    ``sample_weight`` and ``validation_rows`` mean none.  Returns
+    ``(n_run, status)``.  The caller (``fastgd.fit``) has validated every
+    shape and value.
+    """
+    cdef Py_ssize_t n_rows = X.shape[0]
+    cdef Py_ssize_t d = X.shape[1]
+    cdef Py_ssize_t n = order.shape[0]
+    cdef Py_ssize_t n_validation = validation_rows.shape[0]
+    cdef Py_ssize_t k
+    cdef Options opt
+    cdef Progress prog
+    cdef Buffers buf
+    cdef Py_ssize_t n_run = 0
+    cdef int status
+    cdef floating[::1] work
+    cdef const floating* sw = NULL
+    read_settings(&opt, settings, n)
+    opt.has_weights = sample_weight.shape[0] > 0
     # The layer above guarantees these; checking them here (once, outside the
-    # loops) keeps a direct call with bad shapes from touching stray memory.
-    if n < 1 or d < 1 or y.shape[0] != n or coef.shape[0] != d or order.shape[0] != n \
-            or intercept.shape[0] != 1 or rng_state.shape[0] != 1:
+    # loops) keeps a direct call with bad shapes or rows from touching stray
+    # memory.
+    if n < 1 or d < 1 or y.shape[0] != n_rows or coef.shape[0] != d \
+            or intercept.shape[0] != 1 or rng_state.shape[0] != 1 \
+            or progress.shape[0] != PROGRESS_SIZE or optimizer_state.shape[0] != STATE_ROWS \
+            or optimizer_state.shape[1] != d + 1 \
+            or (opt.has_weights and sample_weight.shape[0] != n_rows) \
+            or lr_out.shape[0] != loss_out.shape[0] \
+            or validation_out.shape[0] != loss_out.shape[0] \
+            or (opt.early_stopping and n_validation == 0):
         raise ValueError("run_epochs: inconsistent array shapes")
+    for k in range(n):
+        if not 0 <= order[k] < n_rows:
+            raise ValueError("run_epochs: order holds a row outside X")
+    for k in range(n_validation):
+        if not 0 <= validation_rows[k] < n_rows:
+            raise ValueError("run_epochs: validation_rows holds a row outside X")
     if loss_out.shape[0] == 0:
         return 0, _Status.RAN_ALL
+    if opt.has_weights:
+        sw = &sample_weight[0]
+    prog.step = <Py_ssize_t>progress[0]
+    prog.epoch = <Py_ssize_t>progress[1]
+    prog.best = progress[2]
+    prog.stall = <Py_ssize_t>progress[3]
+    prog.adaptive_rate = progress[4]
     # Work space, allocated once per call, never inside the loops.  With
     # threads, a round holds many chunks per thread: each parallel region ends
     # in a barrier, and on a busy machine a descheduled thread can hold the
@@ -491,10 +933,17 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y, floating[::1] co
     buf.grad = &work[0]
     buf.slots = &work[d + 2]
     buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
+    buf.state = &optimizer_state[0, 0]
     with nogil:
-        status = epochs_loop(&X[0, 0], &y[0], &coef[0], &intercept[0], &order[0],
-                             &rng_state[0], &loss_out[0], loss_out.shape[0], n, d,
-                             &opt, &buf, &n_run)
+        status = epochs_loop(&X[0, 0], &y[0], sw, &coef[0], &intercept[0], &order[0], n,
+                             &validation_rows[0] if n_validation else NULL, n_validation,
+                             &rng_state[0], &prog, &loss_out[0], &lr_out[0],
+                             &validation_out[0], loss_out.shape[0], d, &opt, &buf, &n_run)
+    progress[0] = <double>prog.step
+    progress[1] = <double>prog.epoch
+    progress[2] = prog.best
+    progress[3] = <double>prog.stall
+    progress[4] = prog.adaptive_rate
     return n_run, _Status(status)
 
 

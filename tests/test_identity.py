@@ -166,6 +166,7 @@ def test_shuffled_order_matches_reference_generator():
     """After each shuffled epoch the kernel's sample order is the reference's
     Fisher-Yates permutation over SplitMix64, generator state included."""
     from fastgd import _kernels, reference
+    from fastgd._fit import run_state
     from fastgd._options import Method, Settings
 
     n = 50
@@ -173,12 +174,11 @@ def test_shuffled_order_matches_reference_generator():
     y = np.zeros(n)
     settings = Settings(method=Method.SGD, lr=1e-3, batch_size=1, mean_reduction=True,
                         fit_intercept=True, shuffle=True, stop_loss=None)
-    order = np.arange(n, dtype=np.intp)
-    state = np.array([2**63 + 12345], dtype=np.uint64)
+    arrays = run_state(X, y, settings, seed=2**63 + 12345)
+    order, state = arrays[5], arrays[7]
     expected_order, expected_state = list(range(n)), 2**63 + 12345
     for _ in range(3):
-        _kernels.run_epochs(X, y, np.zeros(1), np.zeros(1), order, state, np.empty(1),
-                            settings)
+        _kernels.run_epochs(*arrays, np.empty(1), np.empty(1), np.empty(1), settings)
         expected_state = reference.shuffle_in_place(expected_order, expected_state)
         assert order.tolist() == expected_order
         assert int(state[0]) == expected_state

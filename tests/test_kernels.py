@@ -10,34 +10,69 @@ import pytest
 
 import fastgd
 from fastgd import _kernels, _options, reference
-from fastgd._options import Method, Settings, Status
+from fastgd._fit import run_state
+from fastgd._options import Loss, Method, Optimizer, Schedule, Settings, Status
 
 
 def test_kernel_codes_mirror_the_python_enums():
     codes = _kernels.KERNEL_CODES
     for member in Method:
         assert codes[f"METHOD_{member.name}"] == member.value
-    for member in Status:
-        assert codes[f"STATUS_{member.name}"] == member.value
+    for enum, prefix in [(Status, "STATUS"), (Loss, "LOSS"), (Optimizer, "OPTIMIZER"),
+                         (Schedule, "SCHEDULE")]:
+        for member in enum:
+            assert codes[f"{prefix}_{member.name}"] == member.value
     assert codes["CHUNK_ROWS"] == _options.CHUNK_ROWS
+    assert codes["PROGRESS_SIZE"] == _options.PROGRESS_SIZE
+    assert codes["STATE_ROWS"] == _options.OPTIMIZER_STATE_ROWS
+    assert codes["ADAPTIVE_MIN_LR"] == _options.ADAPTIVE_MIN_LR
 
 
 SETTINGS = Settings(method=Method.BATCH, lr=0.1, batch_size=4, mean_reduction=True,
                     fit_intercept=True, shuffle=False, stop_loss=None)
 
 
-@pytest.mark.parametrize("change", ["y", "coef", "order", "intercept", "rng_state", "empty"])
+RUNNER_ARGUMENTS = ("X", "y", "sample_weight", "coef", "intercept", "order",
+                    "validation_rows", "rng_state", "progress", "optimizer_state")
+
+
+def runner_arrays():
+    state = run_state(np.ones((4, 2)), np.ones(4), SETTINGS)
+    arrays = dict(zip(RUNNER_ARGUMENTS, state))
+    arrays.update(loss_out=np.empty(2), lr_out=np.empty(2), validation_out=np.empty(2))
+    return arrays
+
+
+@pytest.mark.parametrize("change", ["y", "coef", "intercept", "rng_state", "empty",
+                                    "progress", "optimizer_state", "lr_out", "validation_out",
+                                    "sample_weight"])
 def test_direct_kernel_call_with_inconsistent_shapes_raises(change):
-    arrays = dict(X=np.ones((4, 2)), y=np.ones(4), coef=np.zeros(2), intercept=np.zeros(1),
-                  order=np.arange(4, dtype=np.intp), rng_state=np.zeros(1, dtype=np.uint64),
-                  loss_out=np.empty(2))
+    arrays = runner_arrays()
     if change == "empty":
         arrays["X"], arrays["y"], arrays["order"] = (np.ones((0, 2)), np.ones(0),
                                                      np.arange(0, dtype=np.intp))
+    elif change == "optimizer_state":
+        arrays[change] = np.zeros((3, 4))
+    elif change == "sample_weight":
+        arrays[change] = np.ones(3)
     else:
         arrays[change] = np.resize(arrays[change], arrays[change].shape[0] + 1)
     with pytest.raises(ValueError, match="inconsistent array shapes"):
         _kernels.run_epochs(*arrays.values(), SETTINGS)
+
+
+@pytest.mark.parametrize("name", ["order", "validation_rows"])
+def test_direct_kernel_call_with_rows_outside_X_raises(name):
+    arrays = runner_arrays()
+    arrays[name] = np.array([0, 1, 2, 4], dtype=np.intp)
+    with pytest.raises(ValueError, match="outside X"):
+        _kernels.run_epochs(*arrays.values(), SETTINGS)
+
+
+def test_direct_kernel_call_early_stopping_without_validation_rows_raises():
+    arrays = runner_arrays()
+    with pytest.raises(ValueError, match="inconsistent array shapes"):
+        _kernels.run_epochs(*arrays.values(), SETTINGS._replace(early_stopping=True))
 
 
 def test_direct_predict_with_inconsistent_shapes_raises():
