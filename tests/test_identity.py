@@ -29,7 +29,12 @@ def assert_same_bits(a, b):
     assert bits(a.coef) == bits(b.coef)
     assert bits([a.intercept]) == bits([b.intercept])
     assert bits(a.loss_history) == bits(b.loss_history)
-    assert (a.n_epochs, a.converged, a.diverged) == (b.n_epochs, b.converged, b.diverged)
+    assert bits(a.lr_history) == bits(b.lr_history)
+    assert (a.validation_loss_history is None) == (b.validation_loss_history is None)
+    if a.validation_loss_history is not None:
+        assert bits(a.validation_loss_history) == bits(b.validation_loss_history)
+    assert (a.n_epochs, a.converged, a.diverged, a.stop_reason) == (
+        b.n_epochs, b.converged, b.diverged, b.stop_reason)
 
 
 def kernel_builds():
@@ -93,11 +98,91 @@ def problems(draw):
     return X, y, kwargs
 
 
+LABELS = {"log": (0.0, 1.0), "hinge": (-1.0, 1.0), "modified_huber": (0.0, 1.0)}
+
+OPTIMIZER_CHOICES = {
+    "sgd": st.fixed_dictionaries({}, optional={
+        "momentum": st.sampled_from([0.0, 0.5, 0.9]), "dampening": st.sampled_from([0.0, 0.3])}),
+    "adagrad": st.fixed_dictionaries({}, optional={
+        "lr_decay": st.sampled_from([0.0, 0.1]),
+        "initial_accumulator_value": st.sampled_from([0.0, 0.5]),
+        "eps": st.sampled_from([1e-10, 1e-3])}),
+    "rmsprop": st.fixed_dictionaries({}, optional={
+        "alpha": st.sampled_from([0.9, 0.99]), "momentum": st.sampled_from([0.0, 0.5]),
+        "centered": st.booleans()}),
+    "adam": st.fixed_dictionaries({}, optional={
+        "betas": st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.0)]),
+        "amsgrad": st.booleans()}),
+    "adamw": st.fixed_dictionaries({}, optional={"amsgrad": st.booleans()}),
+}
+
+SCHEDULE_CHOICES = [("constant", None), ("invscaling", {"power_t": 0.5}), ("invscaling", None),
+                    ("exponential", {"gamma": 0.7}), ("step", {"step_size": 2}),
+                    ("cosine", {"lr_min": 1e-4}), ("adaptive", None)]
+
+
+@st.composite
+def full_problems(draw):
+    """Every loss, optimizer, schedule, penalty and stopping rule, with weights."""
+    X, y, kwargs = draw(problems())
+    loss = draw(st.sampled_from(["squared", "huber", "epsilon_insensitive", "log", "hinge",
+                                 "modified_huber"]))
+    if loss in LABELS:
+        low, high = LABELS[loss]
+        y = np.where(y > 0, high, low).astype(X.dtype)
+    elif loss == "huber":
+        kwargs["loss_params"] = {"delta": draw(st.sampled_from([0.1, 1.0, 10.0]))}
+    elif loss == "epsilon_insensitive":
+        kwargs["loss_params"] = {"epsilon": draw(st.sampled_from([0.0, 0.1, 1.0]))}
+    optimizer = draw(st.sampled_from(sorted(OPTIMIZER_CHOICES)))
+    params = draw(OPTIMIZER_CHOICES[optimizer])
+    if optimizer == "sgd" and params.get("momentum") and not params.get("dampening"):
+        params["nesterov"] = draw(st.booleans())
+    schedule, schedule_params = draw(st.sampled_from(SCHEDULE_CHOICES))
+    n = X.shape[0]
+    kwargs.update(
+        loss=loss, optimizer=optimizer, optimizer_params=params, schedule=schedule,
+        schedule_params=schedule_params,
+        weight_decay=draw(st.sampled_from([None, 0.0, 0.01, 0.5])),
+        l1=draw(st.sampled_from([0.0, 0.0, 1e-3, 0.1])),
+        tol=draw(st.sampled_from([None, 0.0, 1e-3])),
+        n_iter_no_change=draw(st.integers(1, 3)),
+        max_epochs=draw(st.integers(1, 6)),
+        early_stopping=n >= 2 and draw(st.booleans()),
+    )
+    if draw(st.booleans()):
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        weights = rng.random(n) * 2
+        weights[rng.random(n) < 0.2] = 0.0
+        kwargs["sample_weight"] = weights.astype(X.dtype)
+    return X, y, kwargs
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_backends_identical_on_random_problems(problem):
     X, y, kwargs = problem
     assert_all_same_bits(fit_both(X, y, **kwargs))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(full_problems())
+def test_backends_identical_for_every_loss_optimizer_schedule_and_rule(problem):
+    X, y, kwargs = problem
+    assert_all_same_bits(fit_both(X, y, **kwargs))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rmsprop", "adam", "adamw"])
+def test_optimizers_identical_on_multi_chunk_threaded_groups(optimizer):
+    rng = np.random.default_rng(3)
+    n = 3 * CHUNK_ROWS + 11
+    X = rng.standard_normal((n, 9)).astype(np.float32)
+    y = (X @ rng.standard_normal(9)).astype(np.float32)
+    params = {"momentum": 0.9} if optimizer in ("sgd", "rmsprop") else None
+    assert_all_same_bits(fit_both(X, y, n_threads=3, method="batch", optimizer=optimizer,
+                                  optimizer_params=params, l1=1e-3, weight_decay=0.01,
+                                  lr=0.01, max_epochs=4, schedule="cosine",
+                                  sample_weight=rng.random(n)))
 
 
 def test_multi_chunk_groups_identical():
