@@ -119,6 +119,28 @@ def test_verbose_prints_one_line_per_epoch(seed, backend, capsys):
     assert float(lines[-1].split()[-1]) == pytest.approx(result.loss_history[-1], rel=1e-5)
 
 
+def test_verbose_shows_rate_and_validation_loss_when_they_matter(capsys):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    result = fastgd.fit(X, y, method="batch", lr=0.1, max_epochs=3, verbose=True,
+                        schedule="exponential", schedule_params={"gamma": 0.5},
+                        early_stopping=True, random_state=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for line, loss, rate, held_out in zip(lines, result.loss_history, result.lr_history,
+                                          result.validation_loss_history):
+        assert line.split(", ")[1:] == [f"loss {loss:.6g}", f"validation loss {held_out:.6g}",
+                                        f"lr {rate:.6g}"]
+    assert result.lr_history.tolist() == [0.1, 0.05, 0.025]
+
+
+def test_callback_stop_is_the_stop_reason(seed):
+    X, y, settings = seed
+    result = fastgd.fit(X, y, callback=lambda epoch, *rest: epoch < 3, **settings)
+    assert (result.n_epochs, result.stop_reason, result.converged) == (3, "callback", False)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_callback_sees_each_epoch_and_can_stop(seed, backend):
     X, y, settings = seed
