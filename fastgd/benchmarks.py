@@ -1,11 +1,12 @@
 """The speed benchmarks of ``fastgd bench``: fastgd against the tools people would use instead.
 
 Each workload function (:func:`seed_fit`, :func:`sgd_epoch`,
-:func:`batch_epoch`, :func:`minibatch_epoch`, :func:`batch_epoch_float32`)
-builds its problem, runs fastgd and every baseline once (checking that they
-computed the same weights), times them, and returns one :class:`Row` per
-baseline.  :func:`run` goes through the whole table, :data:`TARGETS` holds
-the speed-ups fastgd aims at.
+:func:`batch_epoch`, :func:`minibatch_epoch`, :func:`adam_epoch`,
+:func:`momentum_epoch`, :func:`batch_epoch_float32`) builds its problem,
+runs fastgd and every baseline once (checking that they computed the same
+weights), times them, and returns one :class:`Row` per baseline.
+:func:`run` goes through the whole table, :data:`TARGETS` holds the
+speed-ups fastgd aims at.
 
 How the timing works: every member of a workload (fastgd and its baselines)
 is first calibrated, a loop of calls lasting at least ``min_time``; then the
@@ -155,6 +156,10 @@ TARGETS = {
     "batch d=100 vs X.sum()": within(1.3),
     "batch d=1000 vs X.sum()": within(1.5),
     "minibatch vs numpy": at_least(6),
+    "adam vs torch": at_least(100),
+    "adam vs numpy": at_least(5),
+    "momentum vs torch": at_least(100),
+    "momentum vs numpy": at_least(5),
     "float32 vs float64": at_least(1.7),
     "fit overhead": at_least(1),
     "two fits in two threads": at_least(1.6),
@@ -276,6 +281,24 @@ SEED_EPOCHS = 50
 #: Rows of the torch per-sample loop (slow: it is compared per row).
 TORCH_ROWS = 2_000
 
+#: Rows of the NumPy per-sample Adam loop (slow: it is compared per row).
+NUMPY_ADAM_ROWS = 10_000
+
+#: Rows of the torch mini-batch loop: 200 whole batches of 32 (compared per row).
+TORCH_BATCH_ROWS = 6_400
+
+#: The optimizers of the optimizer workloads, with torch.optim's names.  Adam
+#: takes torch's defaults, spelled out so that every member visibly uses them.
+ADAM_PARAMS = {"betas": (0.9, 0.999), "eps": 1e-8}
+MOMENTUM_PARAMS = {"momentum": 0.9}
+
+#: How closely the optimizer baselines' weights must agree with fastgd's.  They
+#: make the same updates in another rounding order (BLAS or torch's own sums,
+#: torch's ``lerp`` for Adam's first moment) and agree to about 1e-16 after an
+#: epoch; leaving out Adam's bias correction or the momentum buffer moves the
+#: weights by far more than 1e-9.
+OPTIMIZER_RTOL = 1e-9
+
 
 def fastgd_seed_fit(p=None, backend="cython"):
     """The whole ``fastgd.fit`` call of the tutorial (``SEED_SETTINGS``) on ``p``."""
@@ -317,10 +340,25 @@ def sklearn_seed_fit(p=None):
                                                  intercept_init=p.intercept_init)
 
 
-def fastgd_epoch(p, method="sgd", batch_size=32):
-    """One epoch of ``fastgd.fit`` (``method``: ``"sgd"``, ``"minibatch"`` or ``"batch"``)."""
+def fastgd_epoch(p, method="sgd", batch_size=32, optimizer="sgd", optimizer_params=None):
+    """One epoch of ``fastgd.fit`` (``method``: ``"sgd"``, ``"minibatch"`` or ``"batch"``).
+
+    ``optimizer`` and ``optimizer_params`` are passed on (default: plain SGD).
+    """
     return fit(p.X, p.y, method=method, lr=p.lr, max_epochs=1, batch_size=batch_size,
-               coef_init=p.coef_init, intercept_init=p.intercept_init)
+               coef_init=p.coef_init, intercept_init=p.intercept_init, optimizer=optimizer,
+               optimizer_params=optimizer_params)
+
+
+def fastgd_adam_epoch(p):
+    """One per-sample epoch of ``fastgd.fit`` with ``optimizer="adam"`` (:data:`ADAM_PARAMS`)."""
+    return fastgd_epoch(p, "sgd", optimizer="adam", optimizer_params=ADAM_PARAMS)
+
+
+def fastgd_momentum_epoch(p, batch_size=32):
+    """One mini-batch epoch of ``fastgd.fit``, SGD with momentum (:data:`MOMENTUM_PARAMS`)."""
+    return fastgd_epoch(p, "minibatch", batch_size, optimizer="sgd",
+                        optimizer_params=MOMENTUM_PARAMS)
 
 
 def sklearn_sgd_epoch(p):
@@ -412,6 +450,101 @@ def numpy_minibatch_epoch(p, batch_size=32):
         w -= (lr * 2.0 / len(r)) * (Xb.T @ r)
         b -= lr * 2.0 * r.mean()
     return w, b
+
+
+def numpy_adam_epoch(p):
+    """One per-sample Adam epoch in a NumPy loop, torch.optim.Adam's rule: ``(coef, intercept)``.
+
+    The loop a NumPy user would write, with the intercept as one more
+    parameter whose feature is 1 (one set of vector operations per sample
+    instead of a vector and a scalar set).  Each step, with ``t`` from 1:
+    ``m = beta1 * m + (1 - beta1) * g``, ``v = beta2 * v + (1 - beta2) * g * g``,
+    ``w -= (lr / (1 - beta1**t)) * (m / (sqrt(v) / sqrt(1 - beta2**t) + eps))``,
+    the order of :func:`fastgd.reference.update_coordinate`.
+    """
+    beta1, beta2 = ADAM_PARAMS["betas"]
+    eps = ADAM_PARAMS["eps"]
+    keep1, keep2 = 1.0 - beta1, 1.0 - beta2
+    X1 = np.hstack([p.X, np.ones((p.n, 1))])  # [x, 1]: the intercept's feature
+    theta = np.append(p.coef_init, p.intercept_init)
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    lr, y = p.lr, p.y
+    for i in range(p.n):
+        x = X1[i]
+        g = (2.0 * (x @ theta - y[i])) * x
+        m *= beta1
+        m += keep1 * g
+        v *= beta2
+        v += keep2 * (g * g)
+        t = i + 1
+        denom = np.sqrt(v)
+        denom /= np.sqrt(1.0 - beta2 ** t)
+        denom += eps
+        theta -= (lr / (1.0 - beta1 ** t)) * (m / denom)
+    return theta[:-1], theta[-1]
+
+
+def numpy_momentum_epoch(p, batch_size=32):
+    """One epoch of mean-reduced mini-batch SGD with momentum in a NumPy loop over the batches.
+
+    torch.optim.SGD's rule (dampening 0): ``buf = momentum * buf + grad``
+    (``buf = grad`` at the first step, which a zero start gives exactly),
+    ``w -= lr * buf``.
+    """
+    momentum = MOMENTUM_PARAMS["momentum"]
+    w = p.coef_init.copy()
+    b = p.intercept_init
+    buf = np.zeros_like(w)
+    buf_b = 0.0
+    X, y, lr = p.X, p.y, p.lr
+    for start in range(0, p.n, batch_size):
+        Xb = X[start:start + batch_size]
+        r = Xb @ w + b - y[start:start + batch_size]
+        buf *= momentum
+        buf += (2.0 / len(r)) * (Xb.T @ r)
+        buf_b = momentum * buf_b + 2.0 * r.mean()
+        w -= lr * buf
+        b -= lr * buf_b
+    return w, b
+
+
+def _torch_parameters(p):
+    """``(X, y, w, b)``: p's data as float64 tensors and its start as leaf tensors."""
+    import torch
+
+    X, y = torch.from_numpy(p.X), torch.from_numpy(p.y)
+    w = torch.tensor(p.coef_init, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(p.intercept_init, dtype=torch.float64, requires_grad=True)
+    return X, y, w, b
+
+
+def torch_adam_epoch(p):
+    """One per-sample epoch with ``torch.optim.Adam`` and autograd: ``(coef, intercept)``."""
+    import torch
+
+    X, y, w, b = _torch_parameters(p)
+    optimizer = torch.optim.Adam([w, b], lr=p.lr, **ADAM_PARAMS)
+    for i in range(X.shape[0]):
+        optimizer.zero_grad()
+        loss = (X[i] @ w + b - y[i]) ** 2
+        loss.backward()
+        optimizer.step()
+    return w.detach().numpy().copy(), float(b.detach())
+
+
+def torch_momentum_epoch(p, batch_size=32):
+    """One mini-batch epoch with ``torch.optim.SGD(momentum=0.9)``, mean loss per batch."""
+    import torch
+
+    X, y, w, b = _torch_parameters(p)
+    optimizer = torch.optim.SGD([w, b], lr=p.lr, **MOMENTUM_PARAMS)
+    for start in range(0, X.shape[0], batch_size):
+        optimizer.zero_grad()
+        loss = ((X[start:start + batch_size] @ w + b - y[start:start + batch_size]) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+    return w.detach().numpy().copy(), float(b.detach())
 
 
 def weights(result):
@@ -611,6 +744,60 @@ def minibatch_epoch(n, d, *, batch_size=32, quick=False):
         quick=quick)
 
 
+def adam_epoch(n, d, *, quick=False):
+    """One per-sample Adam epoch against a NumPy loop and ``torch.optim.Adam`` (both per row).
+
+    Both baselines are per-sample loops, slow enough to run on the first
+    rows only (:data:`NUMPY_ADAM_ROWS`, :data:`TORCH_ROWS`, shrunk with
+    ``quick``); the ratio compares time per row.
+    """
+    n = _size(n, quick)
+    numpy_rows = min(n, _size(NUMPY_ADAM_ROWS, quick))
+    torch_rows = min(n, _size(TORCH_ROWS, quick))
+    return compare(
+        _name("per-sample adam epoch", n, d), random_problem(n, d), fastgd_adam_epoch,
+        [Baseline(f"NumPy Adam loop (on {numpy_rows:,} rows)", numpy_adam_epoch,
+                  TARGETS["adam vs numpy"], rows=numpy_rows, rtol=OPTIMIZER_RTOL),
+         Baseline(f"torch.optim.Adam loop (on {torch_rows:,} rows)", torch_adam_epoch,
+                  TARGETS["adam vs torch"], needs="torch", rows=torch_rows,
+                  rtol=OPTIMIZER_RTOL)],
+        quick=quick)
+
+
+def whole_batches(rows, batch_size):
+    """``rows`` rounded down to whole batches (but never below one batch, or ``rows``).
+
+    A baseline compared per row runs on whole batches, so its last batch is
+    not a short one costing as much as a full one.
+
+    Examples
+    --------
+    >>> whole_batches(2_000, 32), whole_batches(6_400, 32), whole_batches(20, 32)
+    (1984, 6400, 20)
+    """
+    return max(rows - rows % batch_size, min(rows, batch_size))
+
+
+def momentum_epoch(n, d, *, batch_size=32, quick=False):
+    """One mini-batch (32) epoch of SGD with momentum 0.9 against NumPy and ``torch.optim.SGD``.
+
+    The NumPy loop runs on all rows; the torch loop on the first
+    :data:`TORCH_BATCH_ROWS` (whole batches, shrunk with ``quick``), compared per row.
+    """
+    n = _size(n, quick)
+    torch_rows = whole_batches(min(n, _size(TORCH_BATCH_ROWS, quick)), batch_size)
+    return compare(
+        _name(f"mini-batch ({batch_size}) momentum epoch", n, d), random_problem(n, d),
+        lambda p: fastgd_momentum_epoch(p, batch_size),
+        [Baseline("NumPy momentum loop over batches",
+                  lambda p: numpy_momentum_epoch(p, batch_size), TARGETS["momentum vs numpy"],
+                  rtol=OPTIMIZER_RTOL),
+         Baseline(f"torch.optim.SGD loop (on {torch_rows:,} rows)",
+                  lambda p: torch_momentum_epoch(p, batch_size), TARGETS["momentum vs torch"],
+                  needs="torch", rows=torch_rows, rtol=OPTIMIZER_RTOL)],
+        quick=quick)
+
+
 def batch_epoch_float32(n, d, *, quick=False):
     """One full-batch epoch of fastgd on float32 data against the same epoch on float64.
 
@@ -729,6 +916,10 @@ def table(quick=False):
     n, d = SIZES[0]
     entries.append((_name("mini-batch (32) epoch", _size(n, quick), d),
                     lambda n=n, d=d: minibatch_epoch(n, d, quick=quick)))
+    entries.append((_name("per-sample adam epoch", _size(n, quick), d),
+                    lambda n=n, d=d: adam_epoch(n, d, quick=quick)))
+    entries.append((_name("mini-batch (32) momentum epoch", _size(n, quick), d),
+                    lambda n=n, d=d: momentum_epoch(n, d, quick=quick)))
     for n, d in SIZES:
         entries.append((_name("full-batch epoch float32", _size(n, quick), d),
                         lambda n=n, d=d: batch_epoch_float32(n, d, quick=quick)))

@@ -26,6 +26,10 @@ EXPECTED_BASELINES = {
                              "torch.optim.SGD loop (on 100 rows)"],
     "full-batch epoch": ["NumPy X.T @ (X @ w + b - y)", "one read of X, X.sum()"],
     "mini-batch (32) epoch": ["NumPy loop over batches"],
+    "per-sample adam epoch": ["NumPy Adam loop (on 500 rows)",
+                              "torch.optim.Adam loop (on 100 rows)"],
+    "mini-batch (32) momentum epoch": ["NumPy momentum loop over batches",
+                                       "torch.optim.SGD loop (on 320 rows)"],
     "full-batch epoch float32": ["fastgd full-batch epoch on float64"],
     "fixed cost of fit() beyond the kernel (tutorial data": ["budget of 10 us"],
     "two sgd fits in two threads": ["the same fits one after the other"],
@@ -80,6 +84,7 @@ def test_every_workload_and_baseline_has_a_row(quick_run):
                 for baseline in EXPECTED_BASELINES[workload.split(",")[0]]]
     assert [(workload, baseline) for workload, baseline, _ in rows] == expected
     for kind in ("seed fit", "per-sample sgd epoch", "full-batch epoch", "mini-batch (32) epoch",
+                 "per-sample adam epoch", "mini-batch (32) momentum epoch",
                  "full-batch epoch float32", "fixed cost of fit()", "two sgd fits"):
         assert any(workload.startswith(kind) for workload, _, _ in rows)
 
@@ -122,6 +127,21 @@ def test_missing_peer_gives_rows_not_an_error(monkeypatch):
     rows = benchmarks.sgd_epoch(2_000, 5, quick=True)
     assert [row.verdict for row in rows] == ["not installed"] * 3
     assert all(row.ratio is None and row.target for row in rows)
+
+
+def test_the_optimizer_check_tells_near_settings_apart():
+    """The optimizer rows' tolerance passes the same updates and fails a slightly different rule."""
+    p = benchmarks.random_problem(300, 10)
+    rtol = benchmarks.OPTIMIZER_RTOL
+    adam = benchmarks.fastgd_adam_epoch(p)
+    assert benchmarks.same_weights(benchmarks.numpy_adam_epoch(p), adam, rtol)
+    wrong_eps = benchmarks.fastgd_epoch(p, optimizer="adam", optimizer_params={"eps": 1e-7})
+    assert not benchmarks.same_weights(wrong_eps, adam, rtol)
+    momentum = benchmarks.fastgd_momentum_epoch(p)
+    assert benchmarks.same_weights(benchmarks.numpy_momentum_epoch(p), momentum, rtol)
+    for params in ({"momentum": 0.9, "nesterov": True}, {"momentum": 0.9, "dampening": 0.1}):
+        wrong = benchmarks.fastgd_epoch(p, "minibatch", optimizer_params=params)
+        assert not benchmarks.same_weights(wrong, momentum, rtol)
 
 
 def test_a_baseline_that_computes_something_else_fails_the_command(monkeypatch):
