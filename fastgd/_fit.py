@@ -355,8 +355,9 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     # huber, log) a non-finite x or y makes the first epoch's loss not finite
     # (inf * 0 is NaN, inf + -inf is NaN, and no later add brings a sum back).
     # Only then is the data scanned, and the ValueError raised.  Losses that
-    # are flat somewhere could hide such a value, so for them the scan is
-    # done first.
+    # are flat somewhere can hide such a value (a NaN target under
+    # epsilon_insensitive gives a loss and gradient of 0), so for them the
+    # scan is done first.
     X = check.check_X(X, finite=False)
     n_samples, n_features = X.shape
     loss_spec, loss_param = check.check_loss(loss, loss_params)
