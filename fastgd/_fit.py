@@ -75,7 +75,7 @@ class FitResult:
         The learning rate in effect at each epoch's first step.
     validation_loss_history : ndarray of shape (n_epochs,) or None
         With ``early_stopping=True``, the mean loss on the held-out rows after
-        each epoch; else None.
+        each epoch (NaN for an epoch that diverged); else None.
     stop_reason : str
         ``"max_epochs"``, ``"stop_loss"``, ``"tol"`` (training loss
         plateau), ``"early_stopping"`` (validation loss plateau),

@@ -125,7 +125,7 @@ Working dtype
 Stopping, after each epoch in this order
     1. If the mean loss, any weight or the intercept is not finite, the weights
        go back to their values at the start of the epoch and the run stops
-       with :attr:`Status.DIVERGED`.
+       with :attr:`Status.DIVERGED` (the epoch's validation loss is NaN).
     2. With early stopping, the validation loss (each validation row's loss
        at the current weights, converted to float64 and summed in row order,
        divided by the number of validation rows) is recorded; if it is not
@@ -583,6 +583,7 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
         n_run = k + 1
         if not _all_finite(w, b, mean_loss):
             w, b = w_start, b_start
+            validation_out[k] = math.nan  # not measured
             status = Status.DIVERGED
             break
         monitored = mean_loss

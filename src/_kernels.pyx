@@ -5,7 +5,7 @@ computes, operation by operation; the reference module's docstring is the
 specification.  Inputs are validated by ``fastgd._validation`` before they get
 here, so the loops run without bounds checks and without the GIL.
 """
-from libc.math cimport M_PI, cos, exp, fabs, isfinite, log1p, pow, sqrt
+from libc.math cimport M_PI, NAN, cos, exp, fabs, isfinite, log1p, pow, sqrt
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
 from cython cimport floating
@@ -791,6 +791,7 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
         if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d)):
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
+            validation_out[k] = NAN  # not measured
             return STATUS_DIVERGED
         monitored = mean_loss
         if opt.early_stopping:
