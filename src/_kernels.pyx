@@ -365,12 +365,17 @@ cdef inline floating sample_loss(int kind, floating p, floating t, floating para
     return -4 * z
 
 
-cdef inline floating weighted_loss(const Options* opt, floating p, const floating* y,
-                                   const floating* sw, Py_ssize_t i,
-                                   floating* g) noexcept nogil:
-    """Row i's loss at prediction p (times its weight), and its g."""
-    cdef floating loss = sample_loss(opt.loss, p, y[i], <floating>opt.loss_param, g)
-    if opt.has_weights:
+cdef inline floating weighted_loss(int kind, floating param, bint has_weights,
+                                   floating p, const floating* y, const floating* sw,
+                                   Py_ssize_t i, floating* g) noexcept nogil:
+    """Row i's loss at prediction p (times its weight), and its g.
+
+    The loss settings come as arguments, not through the Options pointer:
+    the callers keep them in registers, where a store to the weights (which
+    may alias a double field of a struct) cannot force a reload.
+    """
+    cdef floating loss = sample_loss(kind, p, y[i], param, g)
+    if has_weights:
         g[0] = sw[i] * g[0]
         return sw[i] * loss
     return loss
@@ -556,7 +561,14 @@ cdef inline double sgd_samples(const floating* X, const floating* y, const float
     cdef floating* grad = <floating*>buf.grad
     cdef const floating* x
     cdef Py_ssize_t k, i, j
-    cdef double rate = scheduled_rate(opt, prog, prog.step + 1)
+    # Loop invariants and the step counter in locals (see weighted_loss).
+    cdef int loss_kind = opt.loss
+    cdef floating loss_param = <floating>opt.loss_param
+    cdef bint has_weights = opt.has_weights
+    cdef bint plain = opt.plain
+    cdef bint fit_intercept = opt.fit_intercept
+    cdef Py_ssize_t step = prog.step
+    cdef double rate = scheduled_rate(opt, prog, step + 1)
     cdef bint rate_per_step = opt.schedule == SCHEDULE_INVSCALING
     # The first bytes of a row are enough: by then the hardware streams the rest.
     cdef Py_ssize_t prefetch_bytes = min(d * <Py_ssize_t>sizeof(floating),
@@ -567,23 +579,24 @@ cdef inline double sgd_samples(const floating* X, const floating* y, const float
         x = X + i * d
         if prefetch and k + PREFETCH_AHEAD < n:
             prefetch_row(X + order[k + PREFETCH_AHEAD] * d, prefetch_bytes)
-        loss = weighted_loss(opt, dot(w, x, d) + intercept, y, sw, i, &g)
+        loss = weighted_loss(loss_kind, loss_param, has_weights, dot(w, x, d) + intercept,
+                             y, sw, i, &g)
         epoch_loss = epoch_loss + <double>loss
-        prog.step += 1
+        step += 1
         if rate_per_step:
-            rate = scheduled_rate(opt, prog, prog.step)
+            rate = scheduled_rate(opt, prog, step)
             lr_t = <floating>rate
-        if opt.plain:
+        if plain:
             for j in range(d):
                 w[j] = w[j] - lr_t * (g * x[j])
-            if opt.fit_intercept:
+            if fit_intercept:
                 intercept = intercept - lr_t * g
         else:
             for j in range(d):
                 grad[j] = g * x[j]
-            optimizer_step(w, &intercept, grad, g, <floating*>buf.state, d, opt, rate,
-                           prog.step)
+            optimizer_step(w, &intercept, grad, g, <floating*>buf.state, d, opt, rate, step)
     b[0] = intercept
+    prog.step = step
     return epoch_loss
 
 
@@ -610,6 +623,9 @@ cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
     cdef const floating* x0
     cdef const floating* x1
     cdef Py_ssize_t k = 0, j
+    cdef int loss_kind = opt.loss
+    cdef floating loss_param = <floating>opt.loss_param
+    cdef bint has_weights = opt.has_weights
     memset(out, 0, d * sizeof(floating))
     # Two rows at a time: their predictions are independent (the weights are
     # fixed within a group), and one pass over out adds both rows' terms.  The
@@ -617,8 +633,8 @@ cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
     while k + 1 < n_rows:
         x0 = X + rows[k] * d
         x1 = X + rows[k + 1] * d
-        loss0 = weighted_loss(opt, dot(w, x0, d) + b, y, sw, rows[k], &g0)
-        loss1 = weighted_loss(opt, dot(w, x1, d) + b, y, sw, rows[k + 1], &g1)
+        loss0 = weighted_loss(loss_kind, loss_param, has_weights, dot(w, x0, d) + b, y, sw, rows[k], &g0)
+        loss1 = weighted_loss(loss_kind, loss_param, has_weights, dot(w, x1, d) + b, y, sw, rows[k + 1], &g1)
         sum_loss = (sum_loss + loss0) + loss1
         for j in range(d):
             out[j] = (out[j] + g0 * x0[j]) + g1 * x1[j]
@@ -626,7 +642,7 @@ cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
         k += 2
     if k < n_rows:
         x0 = X + rows[k] * d
-        loss0 = weighted_loss(opt, dot(w, x0, d) + b, y, sw, rows[k], &g0)
+        loss0 = weighted_loss(loss_kind, loss_param, has_weights, dot(w, x0, d) + b, y, sw, rows[k], &g0)
         sum_loss = sum_loss + loss0
         for j in range(d):
             out[j] = out[j] + g0 * x0[j]
@@ -751,8 +767,9 @@ cdef double validation_loss(const floating* X, const floating* y, const floating
     cdef floating g
     cdef Py_ssize_t k
     for k in range(n_rows):
-        total = total + <double>weighted_loss(opt, dot(w, X + rows[k] * d, d) + b, y, sw,
-                                              rows[k], &g)
+        total = total + <double>weighted_loss(opt.loss, <floating>opt.loss_param,
+                                              opt.has_weights, dot(w, X + rows[k] * d, d) + b,
+                                              y, sw, rows[k], &g)
     return total / <double>n_rows
 
 
