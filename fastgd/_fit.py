@@ -417,23 +417,22 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     per_epoch = verbose or callback is not None
     show_rate = settings.schedule != Schedule.CONSTANT
 
-    losses, rates, validation_losses = [], [], []
+    # Each block's history: rows of one array (loss, rate, validation loss),
+    # one allocation per block.
+    histories = []
     n_epochs = 0
     status = Status.RAN_ALL
     stopped_by_callback = False
     block = 1 if per_epoch else max(1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
     while n_epochs < max_epochs:
         size = min(block, max_epochs - n_epochs)
-        loss_block = np.empty(size)
-        rate_block = np.empty(size)
-        validation_block = np.empty(size)
+        history = np.empty((3, size))
+        loss_block, rate_block, validation_block = history
         started = time.perf_counter()
         n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
                                    settings)
         seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
-        losses.append(loss_block[:n_run])
-        rates.append(rate_block[:n_run])
-        validation_losses.append(validation_block[:n_run])
+        histories.append(history[:, :n_run])
         if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
             check.check_finite(X, "X")
             check.check_finite(y, "y")
@@ -456,9 +455,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         if status != Status.RAN_ALL:
             break
 
-    def joined(parts):
-        return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
-
+    loss_history, lr_history, validation_history = (
+        histories[0].copy() if len(histories) == 1 else np.concatenate(histories, axis=1))
     if status == Status.DIVERGED:
         kept = f"epoch {n_epochs - 1}" if n_epochs > 1 else "the start (coef_init, intercept_init)"
         warnings.warn(
@@ -473,11 +471,11 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     else:
         stop_reason = _STOP_REASONS[status]
     return FitResult(
-        coef=coef, intercept=float(intercept[0]), loss_history=joined(losses),
+        coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
         n_epochs=n_epochs, converged=status in (Status.CONVERGED, Status.NO_IMPROVEMENT),
         diverged=status == Status.DIVERGED, stopped_by_callback=stopped_by_callback,
-        method=method, backend=backend, random_state=seed, lr_history=joined(rates),
-        validation_loss_history=joined(validation_losses) if early_stopping else None,
+        method=method, backend=backend, random_state=seed, lr_history=lr_history,
+        validation_loss_history=validation_history if early_stopping else None,
         stop_reason=stop_reason, loss=loss, optimizer=optimizer, schedule=schedule)
 
 

@@ -264,6 +264,8 @@ def _component_params(kind, name, table, params, argument):
 
 def check_loss(loss, loss_params):
     """``(LossSpec, parameter)`` for the loss name and its parameter dict."""
+    if loss == "squared" and loss_params is None:  # the default, at no cost
+        return LOSSES["squared"], 0.0
     name = check_choice(loss, "loss", LOSSES)
     spec = LOSSES[name]
     params = _component_params("loss", name, spec.params, loss_params, "loss_params")
