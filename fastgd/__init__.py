@@ -6,7 +6,7 @@
 >>> result.n_epochs
 5
 """
-from ._fit import DivergenceWarning, FitResult, fit, polynomial_features
+from ._fit import DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
 
-__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning"]
+__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted"]
 __version__ = "0.1.0"

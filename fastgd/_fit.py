@@ -10,8 +10,8 @@ import numpy as np
 from . import _validation as check
 from . import reference
 from ._native import kernels as _kernels
-from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, Optimizer, Schedule, Settings, Status,
-                       initial_progress)
+from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, PROGRESS_EPOCHS, Optimizer, Schedule,
+                       Settings, Status, initial_progress)
 
 #: Without a callback or verbose output, epochs run in C in blocks: the first
 #: one about _FIRST_BLOCK_WORK multiply-adds long (at most _MAX_BLOCK epochs,
@@ -23,6 +23,32 @@ from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, Optimizer, Schedule, Settin
 _FIRST_BLOCK_WORK = 1 << 24
 _BLOCK_SECONDS = 0.2
 _MAX_BLOCK = 1 << 16
+
+
+class FitInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a fit; :attr:`result` holds what it had done.
+
+    A subclass of :class:`KeyboardInterrupt`, so ``except KeyboardInterrupt``
+    still catches it.  ``result`` is a :class:`FitResult` with the weights of
+    the last completed epoch (``coef_init``/``intercept_init`` if none
+    completed), the history of the completed epochs, and
+    ``stop_reason="interrupted"``.  The compiled kernels look for signals
+    every few milliseconds of work, so the interrupt arrives within
+    milliseconds even in the middle of a long epoch.
+
+    Examples
+    --------
+    >>> import fastgd
+    >>> try:                                                # doctest: +SKIP
+    ...     result = fastgd.fit(X, y, max_epochs=10**9)
+    ... except fastgd.FitInterrupted as stop:
+    ...     result = stop.result                            # keep what was done
+    """
+
+    def __init__(self, result):
+        super().__init__(f"fit interrupted after {result.n_epochs} completed epochs; "
+                         f"their weights are in this exception's .result")
+        self.result = result
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -80,7 +106,8 @@ class FitResult:
         ``"max_epochs"``, ``"stop_loss"``, ``"tol"`` (training loss
         plateau), ``"early_stopping"`` (validation loss plateau),
         ``"lr_floor"`` (the adaptive schedule's rate fell to 1e-6),
-        ``"diverged"`` or ``"callback"``.
+        ``"diverged"``, ``"callback"`` or ``"interrupted"`` (on
+        :attr:`FitInterrupted.result`).
     loss, optimizer, schedule : str
         The loss, optimizer and schedule used.
     """
@@ -429,8 +456,19 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         history = np.empty((3, size))
         loss_block, rate_block, validation_block = history
         started = time.perf_counter()
-        n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
-                                   settings)
+        try:
+            n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
+                                       settings)
+        except KeyboardInterrupt:
+            # Both runners leave the weights of the last completed epoch and
+            # count the completed epochs in the progress record.
+            completed = int(state[8][PROGRESS_EPOCHS]) - n_epochs
+            histories.append(history[:, :completed])
+            n_epochs += completed
+            result = _result(histories, n_epochs, Status.RAN_ALL, "interrupted", coef,
+                             intercept, method, backend, seed, early_stopping, loss,
+                             optimizer, schedule)
+            raise FitInterrupted(result) from None
         seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
         histories.append(history[:, :n_run])
         if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
@@ -455,14 +493,13 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         if status != Status.RAN_ALL:
             break
 
-    loss_history, lr_history, validation_history = (
-        histories[0].copy() if len(histories) == 1 else np.concatenate(histories, axis=1))
     if status == Status.DIVERGED:
         kept = f"epoch {n_epochs - 1}" if n_epochs > 1 else "the start (coef_init, intercept_init)"
         warnings.warn(
             f"fit diverged at epoch {n_epochs} (method={method!r}, optimizer={optimizer!r}, "
             f"lr={settings.lr:g}): its loss or weights were not finite; returning the "
-            f"weights of {kept}. Try a smaller lr.", DivergenceWarning, stacklevel=2)
+            f"weights of {kept}. Try a smaller lr, or scale the inputs (e.g. "
+            f"standardize the columns of X).", DivergenceWarning, stacklevel=2)
     if stopped_by_callback:
         stop_reason = "callback"
     elif status == Status.NO_IMPROVEMENT:
@@ -470,10 +507,21 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                        "early_stopping" if early_stopping else "tol")
     else:
         stop_reason = _STOP_REASONS[status]
+    return _result(histories, n_epochs, status, stop_reason, coef, intercept, method,
+                   backend, seed, early_stopping, loss, optimizer, schedule)
+
+
+def _result(histories, n_epochs, status, stop_reason, coef, intercept, method, backend, seed,
+            early_stopping, loss, optimizer, schedule):
+    """The FitResult of a finished (or interrupted) fit from its blocks' histories."""
+    if not histories:
+        histories = [np.empty((3, 0))]
+    loss_history, lr_history, validation_history = (
+        histories[0].copy() if len(histories) == 1 else np.concatenate(histories, axis=1))
     return FitResult(
         coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
         n_epochs=n_epochs, converged=status in (Status.CONVERGED, Status.NO_IMPROVEMENT),
-        diverged=status == Status.DIVERGED, stopped_by_callback=stopped_by_callback,
+        diverged=status == Status.DIVERGED, stopped_by_callback=stop_reason == "callback",
         method=method, backend=backend, random_state=seed, lr_history=lr_history,
         validation_loss_history=validation_history if early_stopping else None,
         stop_reason=stop_reason, loss=loss, optimizer=optimizer, schedule=schedule)

@@ -567,52 +567,60 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
     tol = 0.0 if settings.tol is None else settings.tol
     status = Status.RAN_ALL
     n_run = 0
-    for k in range(len(loss_out)):
-        w_start, b_start = list(w), b
-        if settings.shuffle:
-            rng = shuffle_in_place(order_l, rng)
-        lr_out[k] = run.rate(run.step + 1)
-        with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
-            if settings.method == Method.SGD:
-                b, loss_sum = sgd_epoch(Xl, yl, sw, w, b, state, order_l, run)
-            else:
-                b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, group_size)
-        mean_loss = loss_sum / n
-        loss_out[k] = mean_loss
-        run.epoch += 1
-        n_run = k + 1
-        if not _all_finite(w, b, mean_loss):
-            w, b = w_start, b_start
-            validation_out[k] = math.nan  # not measured
-            status = Status.DIVERGED
-            break
-        monitored = mean_loss
-        if settings.early_stopping:
-            with np.errstate(all="ignore"):
-                monitored = validation_loss(Xl, yl, sw, w, b, validation_l, run)
-            validation_out[k] = monitored
-            if not math.isfinite(monitored):
+    w_start, b_start = list(w), b
+    try:
+        for k in range(len(loss_out)):
+            w_start, b_start = list(w), b
+            if settings.shuffle:
+                rng = shuffle_in_place(order_l, rng)
+            lr_out[k] = run.rate(run.step + 1)
+            with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
+                if settings.method == Method.SGD:
+                    b, loss_sum = sgd_epoch(Xl, yl, sw, w, b, state, order_l, run)
+                else:
+                    b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, group_size)
+            mean_loss = loss_sum / n
+            loss_out[k] = mean_loss
+            run.epoch += 1
+            n_run = k + 1
+            if not _all_finite(w, b, mean_loss):
+                w, b = w_start, b_start
+                validation_out[k] = math.nan  # not measured
                 status = Status.DIVERGED
                 break
-        if settings.stop_loss is not None and mean_loss < settings.stop_loss:
-            status = Status.CONVERGED
-            break
-        if settings.monitors_plateau:
-            run.stall = run.stall + 1 if monitored > run.best - tol else 0
-            run.best = min(run.best, monitored)
-            if run.stall >= settings.n_iter_no_change:
-                if settings.schedule == Schedule.ADAPTIVE and run.adaptive_rate > ADAPTIVE_MIN_LR:
-                    run.adaptive_rate = run.adaptive_rate / 5.0
-                    run.stall = 0
-                else:
-                    status = Status.NO_IMPROVEMENT
+            monitored = mean_loss
+            if settings.early_stopping:
+                with np.errstate(all="ignore"):
+                    monitored = validation_loss(Xl, yl, sw, w, b, validation_l, run)
+                validation_out[k] = monitored
+                if not math.isfinite(monitored):
+                    status = Status.DIVERGED
                     break
-    coef[:] = w
-    intercept[0] = b
-    optimizer_state[:] = state
-    order[:] = order_l
-    rng_state[0] = rng
-    progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
+            if settings.stop_loss is not None and mean_loss < settings.stop_loss:
+                status = Status.CONVERGED
+                break
+            if settings.monitors_plateau:
+                run.stall = run.stall + 1 if monitored > run.best - tol else 0
+                run.best = min(run.best, monitored)
+                if run.stall >= settings.n_iter_no_change:
+                    if settings.schedule == Schedule.ADAPTIVE and run.adaptive_rate > ADAPTIVE_MIN_LR:
+                        run.adaptive_rate = run.adaptive_rate / 5.0
+                        run.stall = 0
+                    else:
+                        status = Status.NO_IMPROVEMENT
+                        break
+    except BaseException:
+        # An interrupt (Ctrl-C) mid-epoch: keep the last completed epoch's
+        # weights, as the kernels do, and say how many epochs completed.
+        w, b = w_start, b_start
+        raise
+    finally:
+        coef[:] = w
+        intercept[0] = b
+        optimizer_state[:] = state
+        order[:] = order_l
+        rng_state[0] = rng
+        progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
     return n_run, status
 
 

@@ -10,6 +10,13 @@ from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
 from cython cimport floating
 from cython.parallel cimport prange
+from cpython.ref cimport PyObject
+
+cdef extern from "Python.h":
+    # Declared without an exception value: interrupted() fetches the exception itself.
+    int PyErr_CheckSignals()
+    void PyErr_Fetch(PyObject** type, PyObject** value, PyObject** traceback)
+    void PyErr_Restore(PyObject* type, PyObject* value, PyObject* traceback)
 
 import numpy as np
 
@@ -68,6 +75,7 @@ cdef enum RunStatus:
     STATUS_CONVERGED = 1
     STATUS_DIVERGED = 2
     STATUS_NO_IMPROVEMENT = 3
+    STATUS_INTERRUPTED = -1    # kernel only: a signal handler raised (its exception is kept)
 
 cdef enum LossKind:
     LOSS_SQUARED = 0
@@ -99,6 +107,7 @@ cdef enum:
     PREFETCH_AHEAD = 4         # rows per-sample SGD requests ahead of the one it is on,
     PREFETCH_BYTES = 1024      # and how much of each
     PROGRESS_SIZE = 5          # mirrors fastgd._options.PROGRESS_SIZE
+    SIGNAL_CHECK_WORK = 1 << 22  # multiply-adds (a few ms) between looks for Ctrl-C
     STATE_ROWS = 3             # mirrors fastgd._options.OPTIMIZER_STATE_ROWS
 
 cdef double ADAPTIVE_MIN_LR = 1e-6  # mirrors fastgd._options.ADAPTIVE_MIN_LR
@@ -184,12 +193,46 @@ cdef struct Progress:
 
 
 cdef struct Buffers:
+    # Signals: work done since the last look, and a handler's exception, kept
+    # from the moment it is raised (under a briefly held GIL) until run_epochs
+    # can raise it.
+    Py_ssize_t work_since_check
+    bint stop                 # a handler raised: the loops stop, the epoch is undone
+    PyObject* error_type
+    PyObject* error_value
+    PyObject* error_traceback
     # Arrays of the working dtype (float or double), hence untyped pointers.
     void* grad            # a group's running sums (length d + 2), or one sample's gradient
     void* slots           # n_slots chunk sums of length d + 2, filled in parallel
     Py_ssize_t n_slots
     void* coef_start      # weights at the start of the epoch, for divergence
     void* state           # optimizer state, STATE_ROWS rows of d + 1
+
+
+# ---------------------------------------------------------------- signals
+
+cdef bint interrupted(Buffers* buf, Py_ssize_t work) noexcept nogil:
+    """Count ``work`` multiply-adds; every SIGNAL_CHECK_WORK of them, run the
+    pending signal handlers (under the GIL, taken only then).  True when a
+    handler raised, e.g. KeyboardInterrupt for Ctrl-C: the exception is
+    fetched into ``buf`` for run_epochs to raise once the loops have stopped.
+    Python runs handlers in the main thread only, so elsewhere this is False.
+    """
+    cdef int raised
+    buf.work_since_check += work
+    if buf.work_since_check < SIGNAL_CHECK_WORK:
+        return False
+    buf.work_since_check = 0
+    with gil:
+        raised = PyErr_CheckSignals()
+        if raised:
+            PyErr_Fetch(&buf.error_type, &buf.error_value, &buf.error_traceback)
+    return raised != 0
+
+
+cdef int raise_kept_error(Buffers* buf) except -1:
+    PyErr_Restore(buf.error_type, buf.error_value, buf.error_traceback)
+    return -1
 
 
 # ---------------------------------------------------------------- random order
@@ -579,6 +622,9 @@ cdef inline double sgd_samples(const floating* X, const floating* y, const float
         x = X + i * d
         if prefetch and k + PREFETCH_AHEAD < n:
             prefetch_row(X + order[k + PREFETCH_AHEAD] * d, prefetch_bytes)
+        if interrupted(buf, d):
+            buf.stop = True
+            break
         loss = weighted_loss(loss_kind, loss_param, has_weights, dot(w, x, d) + intercept,
                              y, sw, i, &g)
         epoch_loss = epoch_loss + <double>loss
@@ -721,6 +767,9 @@ cdef floating group_update(const floating* X, const floating* y, const floating*
         else:
             for c in range(count):
                 sum_chunk_of_group(X, y, sw, w, b[0], rows, m, d, first + c, c, opt, buf)
+        if interrupted(buf, count * CHUNK_ROWS * d):
+            buf.stop = True  # the group's sums are incomplete: no update
+            return 0
         for c in range(1 if first == 0 else 0, count):
             slot = <floating*>buf.slots + c * stride
             for j in range(stride):
@@ -751,7 +800,7 @@ cdef double group_epoch(const floating* X, const floating* y, const floating* sw
                         Buffers* buf) noexcept nogil:
     cdef double epoch_loss = 0.0
     cdef Py_ssize_t start = 0
-    while start < n:
+    while start < n and not buf.stop:
         epoch_loss = epoch_loss + <double>group_update(
             X, y, sw, w, b, order + start, min(opt.group_size, n - start), d, opt, prog, buf)
         start += opt.group_size
@@ -801,6 +850,10 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
             loss_sum = sgd_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
         else:
             loss_sum = group_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
+        if buf.stop:  # interrupted: back to the last completed epoch's weights
+            memcpy(w, buf.coef_start, d * sizeof(floating))
+            b[0] = b_start
+            return STATUS_INTERRUPTED
         mean_loss = loss_sum / <double>n
         loss_out[k] = mean_loss
         prog.epoch += 1
@@ -952,6 +1005,9 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y,
     buf.slots = &work[d + 2]
     buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
     buf.state = &optimizer_state[0, 0]
+    buf.work_since_check = 0
+    buf.stop = False
+    buf.error_type = buf.error_value = buf.error_traceback = NULL
     with nogil:
         status = epochs_loop(&X[0, 0], &y[0], sw, &coef[0], &intercept[0], &order[0], n,
                              &validation_rows[0] if n_validation else NULL, n_validation,
@@ -962,6 +1018,8 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y,
     progress[2] = prog.best
     progress[3] = <double>prog.stall
     progress[4] = prog.adaptive_rate
+    if status == STATUS_INTERRUPTED:
+        raise_kept_error(&buf)
     return n_run, _Status(status)
 
 
