@@ -38,6 +38,14 @@ def _to_float_array(value, name, dtype=None):
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:  # e.g. ragged nested lists
         raise ValueError(f"{name} could not be converted to a numeric array: {exc}") from None
+    if arr.dtype.kind == "O":  # e.g. numbers in an object column: convert, if they are
+        try:
+            if any(v is None for v in arr.flat):  # astype would make None a silent NaN
+                raise TypeError
+            arr = arr.astype(np.float64)
+        except (ValueError, TypeError, OverflowError):
+            raise ValueError(f"{name} must hold real numbers (bool, int or float), got object "
+                             f"data that does not convert to float") from None
     if arr.dtype.kind not in "biuf":
         kind = {"c": "complex", "O": "object", "U": "string", "S": "bytes",
                 "M": "datetime", "m": "timedelta", "V": "structured"}.get(arr.dtype.kind,

@@ -123,9 +123,12 @@ Working dtype
     losses are float64 in both dtypes.
 
 Stopping, after each epoch in this order
-    1. If the mean loss, any weight or the intercept is not finite, the weights
-       go back to their values at the start of the epoch and the run stops
-       with :attr:`Status.DIVERGED` (the epoch's validation loss is NaN).
+    1. If the mean loss, any weight, the intercept or (for an optimizer update)
+       any optimizer state value is not finite, the weights go back to their
+       values at the start of the epoch and the run stops with
+       :attr:`Status.DIVERGED` (the epoch's validation loss is NaN).  An
+       overflowing state would otherwise freeze the weights: Adam's step
+       ``m / (sqrt(inf) + eps)`` is 0.
     2. With early stopping, the validation loss (each validation row's loss
        at the current weights, converted to float64 and summed in row order,
        divided by the number of validation rows) is recorded; if it is not
@@ -504,8 +507,9 @@ def validation_loss(X, y, sample_weight, w, b, rows, run):
     return total / len(rows)
 
 
-def _all_finite(w, b, loss):
-    return math.isfinite(loss) and math.isfinite(b) and all(math.isfinite(v) for v in w)
+def _all_finite(w, b, loss, state, plain):
+    return (math.isfinite(loss) and math.isfinite(b) and all(math.isfinite(v) for v in w)
+            and (plain or all(math.isfinite(v) for row in state for v in row)))
 
 
 def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng_state,
@@ -583,7 +587,7 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
             loss_out[k] = mean_loss
             run.epoch += 1
             n_run = k + 1
-            if not _all_finite(w, b, mean_loss):
+            if not _all_finite(w, b, mean_loss, state, run.plain):
                 w, b = w_start, b_start
                 validation_out[k] = math.nan  # not measured
                 status = Status.DIVERGED

@@ -858,7 +858,10 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
         loss_out[k] = mean_loss
         prog.epoch += 1
         n_run[0] = k + 1
-        if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d)):
+        # An overflowing optimizer state (say Adam's squared gradients at inf)
+        # would freeze the weights at a finite value: divergence too.
+        if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d) and (
+                opt.plain or all_finite(<floating*>buf.state, STATE_ROWS * (d + 1)))):
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
             validation_out[k] = NAN  # not measured

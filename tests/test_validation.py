@@ -20,10 +20,18 @@ Y_OK = np.arange(6, dtype=float)
     (np.array([[object(), 1]] * 6), r"X must hold real numbers.*object"),
     ([[1.0, 2.0], [3.0]], r"X could not be converted"),
     (None, r"X must hold real numbers"),
+    (np.array([[1.0, None]] * 6, dtype=object), r"X must hold real numbers.*object"),
+    (np.array([[1.0, 10**400]] * 6, dtype=object), r"X must hold real numbers.*object"),
 ])
 def test_bad_X(X, message):
     with pytest.raises(ValueError, match=message):
         fastgd.fit(X, Y_OK)
+
+
+def test_object_arrays_of_numbers_are_converted_once():
+    as_objects = X_OK.astype(object)
+    assert fastgd.fit(as_objects, Y_OK, max_epochs=3).coef.tolist() == \
+        fastgd.fit(X_OK, Y_OK, max_epochs=3).coef.tolist()
 
 
 @pytest.mark.parametrize("y, message", [
