@@ -6,7 +6,10 @@ wraparound checks back on (a debugging build: an out-of-range index then
 raises IndexError instead of reading stray memory).  Set
 ``FASTGD_NO_OPENMP=1`` to build without OpenMP (as happens anyway when the
 compiler has none): the kernels then run on one thread, with the same results.
-Set ``FASTGD_NO_AVX2=1`` to skip the AVX2 build of the kernels.
+Set ``FASTGD_NO_AVX2=1`` to skip the AVX2 build of the kernels.  Set
+``FASTGD_SANITIZE=address`` (or any list ``-fsanitize=`` takes) to build with
+the compiler's sanitizers, for ``.ci/memcheck``; such a build must run with the
+sanitizer runtime preloaded (see the README).
 """
 import os
 import platform
@@ -61,6 +64,9 @@ def openmp_flags():
 
 OPENMP = openmp_flags()
 
+SANITIZE = os.environ.get("FASTGD_SANITIZE", "")
+SANITIZER_FLAGS = [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer", "-g"] if SANITIZE else []
+
 # The kernels are built twice from one source on x86-64: for the baseline
 # instruction set (runs anywhere) and with AVX2 enabled, which fastgd._native
 # loads when the CPU has it.  Both give the same bits: without fast-math flags the
@@ -72,8 +78,8 @@ if X86_64 and os.environ.get("FASTGD_NO_AVX2", "") in ("", "0"):
     VARIANTS.append(("fastgd._kernels_avx2", "src/_kernels_avx2.pyx", ["-mavx2"]))
 
 extensions = [
-    Extension(name, [source], extra_compile_args=COMPILE_ARGS + OPENMP + flags,
-              extra_link_args=OPENMP, depends=["src/_kernels.pyx"])
+    Extension(name, [source], extra_compile_args=COMPILE_ARGS + OPENMP + flags + SANITIZER_FLAGS,
+              extra_link_args=OPENMP + SANITIZER_FLAGS, depends=["src/_kernels.pyx"])
     for name, source, flags in VARIANTS
 ]
 

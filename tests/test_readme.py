@@ -1,4 +1,8 @@
-"""The README's Python examples run and print what their comments say."""
+"""The README's Python examples run and print what their comments say.
+
+Blocks fenced as ```python run; blocks fenced as ```py are shown only (they wait
+for Ctrl-C, for instance).
+"""
 import contextlib
 import io
 import re

@@ -1,5 +1,6 @@
 """Reliability: concurrent fits, memory, untouched inputs, divergence for every loss and optimizer."""
 import gc
+import os
 import hashlib
 import pickle
 import tracemalloc
@@ -64,7 +65,7 @@ def rss_bytes():
         return int(statm.read().split()[1]) * 4096
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "sysconf"), reason="needs /proc")
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="measures RSS in /proc")
 def test_ten_thousand_fits_keep_memory_flat():
     X, y = problem(n=100, d=5)
     kwargs = [dict(), dict(optimizer="adam", method="minibatch"),
@@ -87,7 +88,10 @@ def test_ten_thousand_fits_keep_memory_flat():
     tracemalloc.stop()
     # A leak of one small array per fit would be > 1 MB here.
     assert traced_growth < 256 * 1024, traced_growth
-    assert rss_growth < 8 * 1024 * 1024, rss_growth
+    if "asan" not in os.environ.get("LD_PRELOAD", ""):
+        # (Under AddressSanitizer, .ci/memcheck, freed memory is held in a
+        # quarantine on purpose, so the process grows without a leak.)
+        assert rss_growth < 8 * 1024 * 1024, rss_growth
 
 
 def digest(value):
