@@ -410,16 +410,7 @@ def torch_sgd_epoch(p):
     """One per-sample SGD epoch with ``torch.optim.SGD`` and autograd: ``(coef, intercept)``."""
     import torch
 
-    X, y = torch.from_numpy(p.X), torch.from_numpy(p.y)
-    w = torch.tensor(p.coef_init, dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(p.intercept_init, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.SGD([w, b], lr=p.lr)
-    for i in range(X.shape[0]):
-        optimizer.zero_grad()
-        loss = (X[i] @ w + b - y[i]) ** 2
-        loss.backward()
-        optimizer.step()
-    return w.detach().numpy().copy(), float(b.detach())
+    return _torch_per_sample_epoch(p, lambda params: torch.optim.SGD(params, lr=p.lr))
 
 
 def numpy_batch_epoch(p):
@@ -519,18 +510,24 @@ def _torch_parameters(p):
     return X, y, w, b
 
 
-def torch_adam_epoch(p):
-    """One per-sample epoch with ``torch.optim.Adam`` and autograd: ``(coef, intercept)``."""
-    import torch
-
+def _torch_per_sample_epoch(p, make_optimizer):
+    """One per-sample epoch of squared loss, one torch optimizer step per row."""
     X, y, w, b = _torch_parameters(p)
-    optimizer = torch.optim.Adam([w, b], lr=p.lr, **ADAM_PARAMS)
+    optimizer = make_optimizer([w, b])
     for i in range(X.shape[0]):
         optimizer.zero_grad()
         loss = (X[i] @ w + b - y[i]) ** 2
         loss.backward()
         optimizer.step()
     return w.detach().numpy().copy(), float(b.detach())
+
+
+def torch_adam_epoch(p):
+    """One per-sample epoch with ``torch.optim.Adam`` and autograd: ``(coef, intercept)``."""
+    import torch
+
+    return _torch_per_sample_epoch(
+        p, lambda params: torch.optim.Adam(params, lr=p.lr, **ADAM_PARAMS))
 
 
 def torch_momentum_epoch(p, batch_size=32):
