@@ -128,6 +128,12 @@ class FitResult:
     loss: str = "squared"
     optimizer: str = "sgd"
     schedule: str = "constant"
+    #: The keyword arguments of :func:`fit` that define this fit (the
+    #: settings; not the data, the initial weights, the backend or callbacks).
+    params: dict = field(default_factory=dict, repr=False)
+    #: The run's state after its last epoch (optimizer state, progress counters,
+    #: generator state), for continuing it: see the estimators' partial_fit.
+    _state: Optional[tuple] = field(default=None, repr=False)
 
     def decision_function(self, X):
         """The linear predictor ``X @ coef + intercept``, in the contract's summation order.
@@ -202,7 +208,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_threads=None, loss="squared", loss_params=None, optimizer="sgd",
         optimizer_params=None, weight_decay=None, l1=0.0, schedule="constant",
         schedule_params=None, tol=None, n_iter_no_change=5, early_stopping=False,
-        validation_fraction=0.1, sample_weight=None):
+        validation_fraction=0.1, sample_weight=None, _resume=None):
     """Fit ``y ~ X @ coef + intercept`` by gradient descent.
 
     The default loss is the squared error ``(p - y)**2`` of the tutorial
@@ -441,6 +447,20 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     state = run_state(X, y, settings, coef=coef, intercept=intercept,
                       sample_weight=sample_weight, order=order,
                       validation_rows=validation_rows, seed=seed)
+    if _resume is not None:  # continue a run: its optimizer, counters and generator
+        for target, saved in zip((state[9], state[8], state[7]), _resume):
+            if target.shape != saved.shape:
+                raise ValueError("the run to continue has other shapes (features changed?)")
+            target[:] = saved
+    params = dict(
+        method=method, lr=settings.lr, max_epochs=max_epochs, stop_loss=settings.stop_loss,
+        batch_size=settings.batch_size, reduction=reduction,
+        fit_intercept=settings.fit_intercept, shuffle=settings.shuffle, random_state=seed,
+        loss=loss, loss_params=_plain(loss_params), optimizer=optimizer,
+        optimizer_params=_plain(optimizer_params), weight_decay=weight_decay, l1=l1,
+        schedule=schedule, schedule_params=_plain(schedule_params), tol=settings.tol,
+        n_iter_no_change=settings.n_iter_no_change, early_stopping=early_stopping,
+        validation_fraction=validation_fraction)
     per_epoch = verbose or callback is not None
     show_rate = settings.schedule != Schedule.CONSTANT
 
@@ -466,8 +486,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
             histories.append(history[:, :completed])
             n_epochs += completed
             result = _result(histories, n_epochs, Status.RAN_ALL, "interrupted", coef,
-                             intercept, method, backend, seed, early_stopping, loss,
-                             optimizer, schedule)
+                             intercept, backend, seed, params, state)
             raise FitInterrupted(result) from None
         seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
         histories.append(history[:, :n_run])
@@ -507,12 +526,12 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                        "early_stopping" if early_stopping else "tol")
     else:
         stop_reason = _STOP_REASONS[status]
-    return _result(histories, n_epochs, status, stop_reason, coef, intercept, method,
-                   backend, seed, early_stopping, loss, optimizer, schedule)
+    return _result(histories, n_epochs, status, stop_reason, coef, intercept, backend, seed,
+                   params, state)
 
 
-def _result(histories, n_epochs, status, stop_reason, coef, intercept, method, backend, seed,
-            early_stopping, loss, optimizer, schedule):
+def _result(histories, n_epochs, status, stop_reason, coef, intercept, backend, seed, params,
+            state):
     """The FitResult of a finished (or interrupted) fit from its blocks' histories."""
     if not histories:
         histories = [np.empty((3, 0))]
@@ -522,9 +541,10 @@ def _result(histories, n_epochs, status, stop_reason, coef, intercept, method, b
         coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
         n_epochs=n_epochs, converged=status in (Status.CONVERGED, Status.NO_IMPROVEMENT),
         diverged=status == Status.DIVERGED, stopped_by_callback=stop_reason == "callback",
-        method=method, backend=backend, random_state=seed, lr_history=lr_history,
-        validation_loss_history=validation_history if early_stopping else None,
-        stop_reason=stop_reason, loss=loss, optimizer=optimizer, schedule=schedule)
+        method=params["method"], backend=backend, random_state=seed, lr_history=lr_history,
+        validation_loss_history=validation_history if params["early_stopping"] else None,
+        stop_reason=stop_reason, loss=params["loss"], optimizer=params["optimizer"],
+        schedule=params["schedule"], params=params, _state=(state[9], state[8], state[7]))
 
 
 def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, order=None,
@@ -553,6 +573,14 @@ def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, o
         np.array(initial_progress(settings.lr)),
         optimizer_state,
     )
+
+
+def _plain(params):
+    """A component parameter dict as plain Python values (tuples as lists), or None."""
+    if params is None:
+        return None
+    return {str(key): (list(value) if isinstance(value, tuple) else value)
+            for key, value in params.items()}
 
 
 def _validation_split(n_samples, fraction, seed):

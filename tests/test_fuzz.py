@@ -18,8 +18,9 @@ CASES = int(os.environ.get("FASTGD_FUZZ_CASES", "1500"))
 def test_hostile_calls_end_in_a_result_or_a_clear_error(seed, tmp_path):
     log = tmp_path / "cases.log"
     try:
+        # From outside the checkout (tmp_path): the child imports the installed fastgd.
         done = subprocess.run([sys.executable, str(FUZZER), str(CASES), str(seed), str(log)],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
     except subprocess.TimeoutExpired:
         pytest.fail(f"the fuzzer hung; last case: {last_case(log)}")
     assert done.returncode == 0, (

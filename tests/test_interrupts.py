@@ -6,6 +6,7 @@ so a failure to stop can only fail the child, never interrupt this test run.
 import json
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -56,8 +57,11 @@ CHILD = textwrap.dedent("""
 
 
 def run_child(*args):
-    done = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True,
-                          text=True, timeout=120)
+    # From a directory outside the checkout, so that the child imports the
+    # installed fastgd (CI installs it), not the unbuilt source tree.
+    with tempfile.TemporaryDirectory() as outside:
+        done = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True,
+                              text=True, timeout=120, cwd=outside)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert "error" not in report, report
