@@ -7,6 +7,17 @@
 5
 """
 from ._fit import DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
+from ._persistence import load
 
-__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted"]
+__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted",
+           "load"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # The estimators import scikit-learn (an optional extra), so only on first use.
+    if name in ("GDRegressor", "GDClassifier"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'fastgd' has no attribute {name!r}")

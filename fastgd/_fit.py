@@ -101,7 +101,9 @@ class FitResult:
         The learning rate in effect at each epoch's first step.
     validation_loss_history : ndarray of shape (n_epochs,) or None
         With ``early_stopping=True``, the mean loss on the held-out rows after
-        each epoch (NaN for an epoch that diverged); else None.
+        each epoch (NaN for an epoch whose training loss or weights were not
+        finite; the non-finite value itself when the validation loss was the
+        one that overflowed); else None.
     stop_reason : str
         ``"max_epochs"``, ``"stop_loss"``, ``"tol"`` (training loss
         plateau), ``"early_stopping"`` (validation loss plateau),
@@ -132,8 +134,21 @@ class FitResult:
     #: settings; not the data, the initial weights, the backend or callbacks).
     params: dict = field(default_factory=dict, repr=False)
     #: The run's state after its last epoch (optimizer state, progress counters,
-    #: generator state), for continuing it: see the estimators' partial_fit.
+    #: generator state, sample order), for continuing it: see the estimators'
+    #: partial_fit and warm_start.
     _state: Optional[tuple] = field(default=None, repr=False)
+
+    def save(self, path):
+        """Write this result to ``path`` as a ``.npz`` file (no pickle): see :func:`fastgd.load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write; ``.npz`` is appended by NumPy when missing.
+        """
+        from ._persistence import save_result
+
+        save_result(self, path)
 
     def decision_function(self, X):
         """The linear predictor ``X @ coef + intercept``, in the contract's summation order.
@@ -448,10 +463,15 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                       sample_weight=sample_weight, order=order,
                       validation_rows=validation_rows, seed=seed)
     if _resume is not None:  # continue a run: its optimizer, counters and generator
-        for target, saved in zip((state[9], state[8], state[7]), _resume):
+        for target, saved in zip((state[9], state[8], state[7]), _resume[:3]):
             if target.shape != saved.shape:
                 raise ValueError("the run to continue has other shapes (features changed?)")
             target[:] = saved
+        # Shuffling permutes the previous epoch's order: on the same training
+        # rows, continue from the saved one (new rows start from their own order).
+        saved_order = _resume[3]
+        if saved_order.shape == order.shape and np.array_equal(np.sort(saved_order), order):
+            order[:] = saved_order
     params = dict(
         method=method, lr=settings.lr, max_epochs=max_epochs, stop_loss=settings.stop_loss,
         batch_size=settings.batch_size, reduction=reduction,
@@ -544,7 +564,8 @@ def _result(histories, n_epochs, status, stop_reason, coef, intercept, backend, 
         method=params["method"], backend=backend, random_state=seed, lr_history=lr_history,
         validation_loss_history=validation_history if params["early_stopping"] else None,
         stop_reason=stop_reason, loss=params["loss"], optimizer=params["optimizer"],
-        schedule=params["schedule"], params=params, _state=(state[9], state[8], state[7]))
+        schedule=params["schedule"], params=params,
+        _state=(state[9], state[8], state[7], state[5]))
 
 
 def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, order=None,

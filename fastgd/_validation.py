@@ -391,4 +391,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if (arr < 0).any():
         raise ValueError(f"sample_weight must be >= 0, got {arr.min()} at index "
                          f"{int(np.argmin(arr))}")
+    if n_samples and not arr.any():
+        raise ValueError("sample_weight is all zero: Sample weights must contain at least "
+                         "one non-zero number (there is nothing to fit)")
     return arr
