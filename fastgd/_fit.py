@@ -426,7 +426,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     settings = Settings(
         method=check.check_method(method),
         lr=lr,
-        batch_size=check.check_int(batch_size, "batch_size", minimum=1),
+        batch_size=check.check_int(batch_size, "batch_size", minimum=1, maximum=None),
         mean_reduction=check.check_reduction(reduction) == "mean",
         fit_intercept=check.check_bool(fit_intercept, "fit_intercept"),
         shuffle=check.check_bool(shuffle, "shuffle"),

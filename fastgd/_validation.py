@@ -181,8 +181,14 @@ def check_real(value, name, *, positive=False, nonnegative=False, allow_inf=Fals
     return value
 
 
-def check_int(value, name, *, minimum):
-    """A Python int from an integer scalar >= ``minimum``; bools and floats are rejected."""
+#: Counts the kernels hold in a 64-bit signed integer (epochs, steps, plateau
+#: lengths) are bounded well inside it; any larger value means "never" anyway.
+MAX_COUNT = 2**62
+
+
+def check_int(value, name, *, minimum, maximum=MAX_COUNT):
+    """A Python int from an integer scalar in ``[minimum, maximum]``; bools and floats are
+    rejected."""
     if type(value) is not int and (
             isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
         raise ValueError(f"{name} must be an integer, got {value!r} "
@@ -190,6 +196,8 @@ def check_int(value, name, *, minimum):
     value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (2**62), got {value}")
     return value
 
 
@@ -230,7 +238,7 @@ def check_random_state(random_state, needed=True):
         if not needed:
             return None
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
-    seed = check_int(random_state, "random_state", minimum=0)
+    seed = check_int(random_state, "random_state", minimum=0, maximum=None)
     if seed >= 2 ** 64:
         raise ValueError(f"random_state must be < 2**64, got {seed}")
     return seed
@@ -246,7 +254,7 @@ def check_n_threads(n_threads, default):
     """A thread count >= 1; None means ``default`` (OpenMP's own choice)."""
     if n_threads is None:
         return default
-    return check_int(n_threads, "n_threads", minimum=1)
+    return check_int(n_threads, "n_threads", minimum=1, maximum=None)
 
 
 def _component_params(kind, name, table, params, argument):

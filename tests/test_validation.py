@@ -53,6 +53,10 @@ def test_bad_y(y, message):
     (dict(lr="0.1"), r"lr must be a real number"),
     (dict(lr=True), r"lr must be a real number"),
     (dict(max_epochs=0), r"max_epochs must be >= 1"),
+    (dict(max_epochs=2**70), r"max_epochs must be <= 4611686018427387904 \(2\*\*62\)"),
+    (dict(n_iter_no_change=2**70, tol=0.1), r"n_iter_no_change must be <= "),
+    (dict(schedule="step", schedule_params={"step_size": 2**63}),
+     r"schedule_params\['step_size'\] must be <= "),
     (dict(max_epochs=2.5), r"max_epochs must be an integer"),
     (dict(batch_size=0), r"batch_size must be >= 1"),
     (dict(batch_size=None), r"batch_size must be an integer"),
@@ -205,3 +209,9 @@ def test_numpy_strings_and_byte_order_and_0d_arrays():
     assert swapped.coef.dtype == np.float32
     assert swapped.coef.tolist() == fastgd.fit(X32, np.ones(4), max_epochs=2).coef.tolist()
     assert fastgd.polynomial_features(np.array(2.0), 2).tolist() == [[4.0, 2.0]]
+
+
+def test_a_huge_batch_size_means_one_batch():
+    huge = fastgd.fit(X_OK, Y_OK, method="minibatch", batch_size=2**70, max_epochs=3)
+    whole = fastgd.fit(X_OK, Y_OK, method="batch", max_epochs=3)
+    assert huge.coef.tobytes() == whole.coef.tobytes()
