@@ -8,9 +8,10 @@
 """
 from ._fit import DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
 from ._persistence import load
+from .exact import ExactSolution, exact_solution
 
 __all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted",
-           "load"]
+           "load", "exact_solution", "ExactSolution", "GDRegressor", "GDClassifier"]
 __version__ = "0.1.0"
 
 

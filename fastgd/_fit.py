@@ -138,6 +138,38 @@ class FitResult:
     #: partial_fit and warm_start.
     _state: Optional[tuple] = field(default=None, repr=False)
 
+    def distance_to(self, solution):
+        """Euclidean distance from ``(coef, intercept)`` to another solution's.
+
+        Parameters
+        ----------
+        solution : ExactSolution or FitResult
+            Anything with ``coef`` and ``intercept``, typically
+            :func:`fastgd.exact_solution` of the same data.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import fastgd
+        >>> x = [0.01 * i for i in range(100)]
+        >>> y = [2 * v**2 + 3 * v + 4 for v in x]
+        >>> X = fastgd.polynomial_features(x, 2)
+        >>> far = fastgd.fit(X, y, max_epochs=5).distance_to(fastgd.exact_solution(X, y))
+        >>> near = fastgd.fit(X, y, max_epochs=5000).distance_to(fastgd.exact_solution(X, y))
+        >>> bool(near < far)
+        True
+        """
+        coef = np.asarray(solution.coef, dtype=np.float64)
+        if coef.shape != self.coef.shape:
+            raise ValueError(f"solution has {coef.shape[0] if coef.ndim else 0} coefficients, "
+                             f"this fit has {self.coef.shape[0]}")
+        difference = np.append(self.coef.astype(np.float64) - coef,
+                               self.intercept - float(solution.intercept))
+        return float(np.sqrt(difference @ difference))
+
     def save(self, path):
         """Write this result to ``path`` as a ``.npz`` file (no pickle): see :func:`fastgd.load`.
 
@@ -223,7 +255,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_threads=None, loss="squared", loss_params=None, optimizer="sgd",
         optimizer_params=None, weight_decay=None, l1=0.0, schedule="constant",
         schedule_params=None, tol=None, n_iter_no_change=5, early_stopping=False,
-        validation_fraction=0.1, sample_weight=None, _resume=None):
+        validation_fraction=0.1, sample_weight=None, progress=False, _resume=None):
     """Fit ``y ~ X @ coef + intercept`` by gradient descent.
 
     The default loss is the squared error ``(p - y)**2`` of the tutorial
@@ -355,6 +387,11 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         Non-negative weights: each sample's loss and gradient are multiplied
         by its weight.  The mean loss is the weighted sum divided by the
         number of rows.
+    progress : bool, default=False
+        Show a tqdm progress bar of the epochs with the latest epoch loss,
+        updated between the blocks of epochs the kernels run (about five
+        times a second), so the epochs still run in C.  Needs tqdm
+        (``pip install tqdm``, or the ``fastgd[progress]`` extra).
 
     Returns
     -------
@@ -451,6 +488,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     seed = check.check_random_state(random_state, needed=settings.shuffle or early_stopping)
     verbose = check.check_bool(verbose, "verbose")
     callback = check.check_callback(callback)
+    progress = check.check_bool(progress, "progress")
 
     if early_stopping:
         fraction = check.check_fraction(validation_fraction, "validation_fraction")
@@ -491,46 +529,55 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     status = Status.RAN_ALL
     stopped_by_callback = False
     block = 1 if per_epoch else max(1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
-    while n_epochs < max_epochs:
-        size = min(block, max_epochs - n_epochs)
-        history = np.empty((3, size))
-        loss_block, rate_block, validation_block = history
-        started = time.perf_counter()
-        try:
-            n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
-                                       settings)
-        except KeyboardInterrupt:
-            # Both runners leave the weights of the last completed epoch and
-            # count the completed epochs in the progress record.
-            completed = int(state[8][PROGRESS_EPOCHS]) - n_epochs
-            histories.append(history[:, :completed])
-            n_epochs += completed
-            result = _result(histories, n_epochs, Status.RAN_ALL, "interrupted", coef,
-                             intercept, backend, seed, params, state)
-            raise FitInterrupted(result) from None
-        seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
-        histories.append(history[:, :n_run])
-        if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
-            check.check_finite(X, "X")
-            check.check_finite(y, "y")
-        n_epochs += n_run
-        if per_epoch:
-            loss_value = float(loss_block[0])
-            if verbose:
-                line = f"epoch {n_epochs}, loss {loss_value:.6g}"
-                if early_stopping:
-                    line += f", validation loss {validation_block[0]:.6g}"
-                if show_rate:
-                    line += f", lr {rate_block[0]:.6g}"
-                print(line, flush=True)
-            if callback is not None and status != Status.DIVERGED:
-                if callback(n_epochs, loss_value, coef.copy(), float(intercept[0])) is False:
-                    stopped_by_callback = True
-                    break
-        else:
-            block = max(1, min(_MAX_BLOCK, int(_BLOCK_SECONDS / max(seconds_per_epoch, 1e-9))))
-        if status != Status.RAN_ALL:
-            break
+    bar = _progress_bar(max_epochs) if progress else None
+    try:
+        while n_epochs < max_epochs:
+            size = min(block, max_epochs - n_epochs)
+            history = np.empty((3, size))
+            loss_block, rate_block, validation_block = history
+            started = time.perf_counter()
+            try:
+                n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
+                                           settings)
+            except KeyboardInterrupt:
+                # Both runners leave the weights of the last completed epoch and
+                # count the completed epochs in the progress record.
+                completed = int(state[8][PROGRESS_EPOCHS]) - n_epochs
+                histories.append(history[:, :completed])
+                n_epochs += completed
+                result = _result(histories, n_epochs, Status.RAN_ALL, "interrupted", coef,
+                                 intercept, backend, seed, params, state)
+                raise FitInterrupted(result) from None
+            seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
+            histories.append(history[:, :n_run])
+            if bar is not None:
+                bar.update(n_run)
+                if n_run:
+                    bar.set_postfix(loss=f"{loss_block[n_run - 1]:.4g}", refresh=False)
+            if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
+                check.check_finite(X, "X")
+                check.check_finite(y, "y")
+            n_epochs += n_run
+            if per_epoch:
+                loss_value = float(loss_block[0])
+                if verbose:
+                    line = f"epoch {n_epochs}, loss {loss_value:.6g}"
+                    if early_stopping:
+                        line += f", validation loss {validation_block[0]:.6g}"
+                    if show_rate:
+                        line += f", lr {rate_block[0]:.6g}"
+                    print(line, flush=True)
+                if callback is not None and status != Status.DIVERGED:
+                    if callback(n_epochs, loss_value, coef.copy(), float(intercept[0])) is False:
+                        stopped_by_callback = True
+                        break
+            else:
+                block = max(1, min(_MAX_BLOCK, int(_BLOCK_SECONDS / max(seconds_per_epoch, 1e-9))))
+            if status != Status.RAN_ALL:
+                break
+    finally:
+        if bar is not None:
+            bar.close()
 
     if status == Status.DIVERGED:
         kept = f"epoch {n_epochs - 1}" if n_epochs > 1 else "the start (coef_init, intercept_init)"
@@ -594,6 +641,15 @@ def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, o
         np.array(initial_progress(settings.lr)),
         optimizer_state,
     )
+
+
+def _progress_bar(max_epochs):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError("progress=True needs tqdm: pip install tqdm "
+                          "(or pip install \"fastgd[progress]\")") from None
+    return tqdm(total=max_epochs, unit="epoch", leave=True)
 
 
 def _plain(params):
