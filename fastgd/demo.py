@@ -271,3 +271,78 @@ def run_demo(out="fastgd-demo.png", *, verbose=True):
                   "(DivergenceWarning caught)")
     path = demo_figure(out, x, y, seed_fit, method_fits, sweep_fits)
     return DemoReport(seed_fit=seed_fit, timing=timing, figure_path=path)
+
+
+#: The problems of :func:`compare_exact`: n rows, 20 features, noise of 0.5.
+EXACT_SIZES = (10_000, 100_000, 1_000_000)
+#: A few epochs of mini-batch descent with momentum, stopped once the epoch
+#: loss is within 1% of the least-squares minimum.
+EXACT_RACE = dict(method="minibatch", batch_size=1024, lr=0.02,
+                  optimizer_params={"momentum": 0.9}, shuffle=True, random_state=0,
+                  max_epochs=50)
+
+
+@dataclass
+class ExactRow:
+    n_samples: int
+    exact_seconds: float
+    exact_bytes: int
+    descent_seconds: float
+    descent_bytes: int
+    descent_epochs: int
+    loss_ratio: float
+
+
+def compare_exact(sizes=EXACT_SIZES, n_features=20, *, verbose=True, seed=0):
+    """The tutorial's first question: the closed form against descent, as n grows.
+
+    For each size, times :func:`fastgd.exact_solution` (an SVD of a copy of X)
+    and a few epochs of mini-batch descent stopped within 1% of the
+    least-squares loss, and measures the memory each allocates beyond the data
+    (tracemalloc's peak, which sees NumPy's and LAPACK's buffers).
+
+    Returns
+    -------
+    list of ExactRow
+
+    Examples
+    --------
+    >>> rows = compare_exact(sizes=(2_000,), verbose=False)
+    >>> rows[0].loss_ratio < 1.01 and rows[0].descent_bytes < rows[0].exact_bytes
+    True
+    """
+    import time
+    import tracemalloc
+
+    from .exact import exact_solution
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    if verbose:
+        print(f"closed form (numpy.linalg.lstsq) vs mini-batch descent to within 1% of its "
+              f"loss, {n_features} features:")
+        print(f"{'n':>10}  {'closed form':>22}  {'descent':>30}")
+    for n in sizes:
+        X = rng.standard_normal((n, n_features))
+        y = X @ rng.standard_normal(n_features) + 1.0 + 0.5 * rng.standard_normal(n)
+
+        def measured(run):
+            tracemalloc.start()
+            started = time.perf_counter()
+            try:
+                value = run()
+                return value, time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+        best, exact_seconds, exact_bytes = measured(lambda: exact_solution(X, y))
+        result, descent_seconds, descent_bytes = measured(
+            lambda: fit(X, y, stop_loss=best.loss * 1.01, **EXACT_RACE))
+        row = ExactRow(n, exact_seconds, exact_bytes, descent_seconds, descent_bytes,
+                       result.n_epochs, float(result.loss_history[-1] / best.loss))
+        rows.append(row)
+        if verbose:
+            print(f"{n:>10,}  {exact_seconds:>8.3f} s {exact_bytes / 1e6:>8.1f} MB  "
+                  f"{descent_seconds:>8.3f} s {descent_bytes / 1e6:>8.1f} MB "
+                  f"({result.n_epochs} epochs)")
+    return rows
