@@ -9,9 +9,11 @@
 from ._fit import DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
 from ._persistence import load
 from .exact import ExactSolution, exact_solution
+from .minimize import MinimizeResult, minimize  # the function shadows the module's name
 
 __all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted",
-           "load", "exact_solution", "ExactSolution", "GDRegressor", "GDClassifier"]
+           "load", "exact_solution", "ExactSolution", "minimize", "MinimizeResult",
+           "GDRegressor", "GDClassifier"]
 __version__ = "0.1.0"
 
 

@@ -9,14 +9,20 @@ import fastgd.benchmarks
 import fastgd.cli
 import fastgd.demo
 import fastgd.estimators
+import fastgd.exact
 import fastgd.plot
 import fastgd.reference
+import importlib
+
 from fastgd import _persistence
+
+minimize_module = importlib.import_module("fastgd.minimize")  # fastgd.minimize is the function
 
 
 @pytest.mark.parametrize("module", [fastgd, fastgd._fit, fastgd.benchmarks, fastgd.demo,
                                     fastgd.plot, fastgd.reference, fastgd.cli,
-                                    fastgd.estimators, _persistence])
+                                    fastgd.estimators, _persistence, fastgd.exact,
+                                    minimize_module])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
