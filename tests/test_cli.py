@@ -113,3 +113,13 @@ def test_version(capsys):
     import fastgd
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"fastgd {fastgd.__version__}"
+
+
+def test_demo_compare_exact_prints_the_closed_form_race(tmp_path, capsys, monkeypatch):
+    from fastgd import cli, demo
+
+    monkeypatch.setattr(demo, "EXACT_SIZES", (2_000, 4_000))
+    assert cli.main(["demo", "--quiet", "--compare-exact", "--out", str(tmp_path / "d.png")]) == 0
+    out = capsys.readouterr().out
+    assert "closed form (numpy.linalg.lstsq) vs mini-batch descent" in out
+    assert "     2,000" in out and "     4,000" in out and "epochs)" in out
