@@ -20,7 +20,8 @@ def test_readme_examples_print_what_they_claim():
         for block in blocks:
             exec(compile(block, str(README), "exec"), namespace)
     printed = out.getvalue()
-    claims = re.findall(r"^print\(.*?\)\s+# (.+)$", "\n".join(blocks), re.M)
+    # A claim is a comment after a print, on its line or (for long output) the next.
+    claims = re.findall(r"^print\(.*?\)[ \t]*\n?[ \t]*# (.+)$", "\n".join(blocks), re.M)
     assert claims
     for claim in claims:
         expected = re.split(r"\s{2,}", claim)[0]  # drop a trailing "  (w1, w2)" note
