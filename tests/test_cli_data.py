@@ -256,7 +256,6 @@ def test_diverged_fit_exit_code_of_the_process(tmp_path):
 
 
 def test_plot_writes_a_png(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
     data, _, _ = tutorial_csv(tmp_path)
     out = tmp_path / "fit.png"
     code, stdout, _ = run(capsys, "fit", data, "--target", "y", "--degree", "2",
@@ -277,7 +276,6 @@ def old_plot_fit(ax, x, y, result):
 
 @pytest.mark.parametrize("plot_fit", ["current", "old signature", "absent"])
 def test_plot_whatever_plot_fit_looks_like(tmp_path, capsys, monkeypatch, plot_fit):
-    pytest.importorskip("matplotlib")
     old_plot_fit.calls = []
     if plot_fit == "absent":
         monkeypatch.delattr(plot, "plot_fit", raising=False)

@@ -9,19 +9,16 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_blobs, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDClassifier, SGDRegressor
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-pytest.importorskip("sklearn")
-
-from sklearn.datasets import make_blobs, make_classification  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.linear_model import SGDClassifier, SGDRegressor  # noqa: E402
-from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-import fastgd  # noqa: E402
-from fastgd import GDClassifier, GDRegressor  # noqa: E402
+import fastgd
+from fastgd import GDClassifier, GDRegressor
 
 # --------------------------------------------------------------------------------------
 # scikit-learn's estimator checks
@@ -414,7 +411,7 @@ def test_probabilities(loss, n_classes):
 
 @pytest.mark.parametrize("Estimator", [GDRegressor, GDClassifier])
 def test_feature_names_from_a_dataframe(Estimator):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd  # a test dependency (the "test" extra)
     X, y = make_blobs(n_samples=60, centers=2, n_features=3, random_state=5)
     frame = pd.DataFrame(X, columns=["alpha", "beta", "gamma"])
     model = Estimator(max_epochs=5, tol=None, random_state=0).fit(frame, y)

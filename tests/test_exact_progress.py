@@ -73,7 +73,6 @@ def test_exact_solution_bad_input(kwargs, message):
 
 
 def test_progress_bar_shows_epochs_and_loss_without_changing_the_fit(capsys):
-    pytest.importorskip("tqdm")
     X, y = tutorial()
     plain = fastgd.fit(X, y, max_epochs=300, lr=0.1)
     shown = fastgd.fit(X, y, max_epochs=300, lr=0.1, progress=True)

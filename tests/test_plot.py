@@ -395,7 +395,7 @@ def test_plot_path_two_variables_draws_contours_and_the_path(tmp_path):
 
 
 def test_plot_path_of_the_real_minimize(tmp_path):
-    minimize = pytest.importorskip("fastgd.minimize").minimize
+    minimize = fastgd.minimize
     scalar = minimize(lambda x: x ** 2, -1, lr=0.1, max_iter=50)
     ax = plot.plot_path(lambda x: x ** 2, scalar).axes[0]
     np.testing.assert_array_equal(ax.lines[1].get_xdata(), scalar.path)
@@ -408,7 +408,7 @@ def test_plot_path_of_the_real_minimize(tmp_path):
 
 
 def test_plot_path_of_a_diverged_minimize_ends_in_a_cross(tmp_path):
-    minimize = pytest.importorskip("fastgd.minimize").minimize
+    minimize = fastgd.minimize
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastgd.DivergenceWarning)
         run = minimize(lambda x: x ** 2, -1, lr=1.1)
