@@ -391,7 +391,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         Show a tqdm progress bar of the epochs with the latest epoch loss,
         updated between the blocks of epochs the kernels run (about five
         times a second), so the epochs still run in C.  Needs tqdm
-        (``pip install tqdm``, or the ``fastgd[progress]`` extra).
+        (``pip install tqdm``, or the ``progress`` extra).
 
     Returns
     -------
@@ -648,7 +648,8 @@ def _progress_bar(max_epochs):
         from tqdm.auto import tqdm
     except ImportError:
         raise ImportError("progress=True needs tqdm: pip install tqdm "
-                          "(or pip install \"fastgd[progress]\")") from None
+                          "(or the progress extra: pip install \".[progress]\" from a "
+                          "clone of fastgd)") from None
     return tqdm(total=max_epochs, unit="epoch", leave=True)
 
 

@@ -7,7 +7,8 @@ and cross-validation.  Unlike scikit-learn's ``SGDRegressor`` and
 ``SGDClassifier`` they offer mini-batch and full-batch descent, momentum,
 Adam and the other torch.optim optimizers, and record the loss of every epoch.
 
-scikit-learn is an optional dependency: ``pip install "fastgd[sklearn]"``.
+scikit-learn is an optional dependency: ``pip install scikit-learn`` (or the
+package's ``sklearn`` extra: ``pip install ".[sklearn]"`` from a clone).
 """
 import numpy as np
 
@@ -19,7 +20,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
         "fastgd's estimators need scikit-learn >= 1.6; install it with "
-        "pip install \"fastgd[sklearn]\" (fastgd.fit works without it)") from exc
+        "pip install scikit-learn (or the sklearn extra: pip install \".[sklearn]\" from a "
+        "clone of fastgd); fastgd.fit works without it") from exc
 
 from . import _fit
 from ._options import LOSSES

@@ -154,6 +154,7 @@ def full_problems(draw):
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
         weights = rng.random(n) * 2
         weights[rng.random(n) < 0.2] = 0.0
+        weights[rng.integers(n)] = 1.0  # fit refuses all-zero weights
         kwargs["sample_weight"] = weights.astype(X.dtype)
     return X, y, kwargs
 
