@@ -10,8 +10,8 @@ import numpy as np
 from . import _validation as check
 from . import reference
 from ._native import kernels as _kernels
-from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, PROGRESS_EPOCHS, Optimizer, Schedule,
-                       Settings, Status, initial_progress)
+from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, PROGRESS_EPOCHS, PROGRESS_STEPS,
+                       Optimizer, Schedule, Settings, Status, initial_progress)
 
 #: Without a callback or verbose output, epochs run in C in blocks: the first
 #: one about _FIRST_BLOCK_WORK multiply-adds long (at most _MAX_BLOCK epochs,
@@ -72,7 +72,8 @@ class FitResult:
     coef : ndarray of shape (n_features,)
         Fitted coefficients (after a divergence: those of the last finite
         epoch), in the dtype the fit ran in: float32 for float32 X, else
-        float64.
+        float64.  With ``average``, the averaged coefficients once averaging
+        has started (the last step's are in ``unaveraged_coef``).
     intercept : float
         Fitted intercept (``intercept_init`` when ``fit_intercept=False``).
     loss_history : ndarray of shape (n_epochs,)
@@ -130,6 +131,10 @@ class FitResult:
     loss: str = "squared"
     optimizer: str = "sgd"
     schedule: str = "constant"
+    #: The weights after the last step, without averaging (the same as
+    #: ``coef`` and ``intercept`` unless ``average`` is on and has started).
+    unaveraged_coef: Optional[np.ndarray] = field(default=None, repr=False)
+    unaveraged_intercept: Optional[float] = field(default=None, repr=False)
     #: The keyword arguments of :func:`fit` that define this fit (the
     #: settings; not the data, the initial weights, the backend or callbacks).
     params: dict = field(default_factory=dict, repr=False)
@@ -255,7 +260,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         n_threads=None, loss="squared", loss_params=None, optimizer="sgd",
         optimizer_params=None, weight_decay=None, l1=0.0, schedule="constant",
         schedule_params=None, tol=None, n_iter_no_change=5, early_stopping=False,
-        validation_fraction=0.1, sample_weight=None, progress=False, _resume=None):
+        validation_fraction=0.1, sample_weight=None, progress=False, average=False,
+        _resume=None):
     """Fit ``y ~ X @ coef + intercept`` by gradient descent.
 
     The default loss is the squared error ``(p - y)**2`` of the tutorial
@@ -387,6 +393,16 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         Non-negative weights: each sample's loss and gradient are multiplied
         by its weight.  The mean loss is the weighted sum divided by the
         number of rows.
+    average : bool or int, default=False
+        Averaged SGD (scikit-learn's ``average``): ``True`` averages the
+        weights after every step from the first, an int k >= 1 from the k-th
+        step on.  The averages are what :attr:`FitResult.coef` and
+        ``intercept`` report once averaging has started; the last step's
+        weights stay in :attr:`FitResult.unaveraged_coef` and
+        ``unaveraged_intercept``.  Works with every method, loss and
+        optimizer (a step is one update; the formulas are in
+        :mod:`fastgd.reference`).  Early stopping monitors the averaged
+        weights.
     progress : bool, default=False
         Show a tqdm progress bar of the epochs with the latest epoch loss,
         updated between the blocks of epochs the kernels run (about five
@@ -476,6 +492,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         tol=None if tol is None else check.check_real(tol, "tol", nonnegative=True),
         n_iter_no_change=check.check_int(n_iter_no_change, "n_iter_no_change", minimum=1),
         early_stopping=early_stopping,
+        average=check.check_average(average),
         **components,
     )
     coef = check.check_coef_init(coef_init, n_features, X.dtype)
@@ -500,10 +517,12 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     state = run_state(X, y, settings, coef=coef, intercept=intercept,
                       sample_weight=sample_weight, order=order,
                       validation_rows=validation_rows, seed=seed)
-    if _resume is not None:  # continue a run: its optimizer, counters and generator
-        for target, saved in zip((state[9], state[8], state[7]), _resume[:3]):
+    if _resume is not None:  # continue a run: its optimizer, counters, generator, averages
+        for target, saved in zip((state[9], state[8], state[7], state[10], state[11]),
+                                 _resume[:3] + _resume[4:6]):
             if target.shape != saved.shape:
-                raise ValueError("the run to continue has other shapes (features changed?)")
+                raise ValueError("the run to continue has other shapes (features or "
+                                 "average changed?)")
             target[:] = saved
         # Shuffling permutes the previous epoch's order: on the same training
         # rows, continue from the saved one (new rows start from their own order).
@@ -518,7 +537,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         optimizer_params=_plain(optimizer_params), weight_decay=weight_decay, l1=l1,
         schedule=schedule, schedule_params=_plain(schedule_params), tol=settings.tol,
         n_iter_no_change=settings.n_iter_no_change, early_stopping=early_stopping,
-        validation_fraction=validation_fraction)
+        validation_fraction=validation_fraction, average=average)
     per_epoch = verbose or callback is not None
     show_rate = settings.schedule != Schedule.CONSTANT
 
@@ -604,20 +623,30 @@ def _result(histories, n_epochs, status, stop_reason, coef, intercept, backend, 
         histories = [np.empty((3, 0))]
     loss_history, lr_history, validation_history = (
         histories[0].copy() if len(histories) == 1 else np.concatenate(histories, axis=1))
+    # Once averaging has started (scikit-learn's rule), the averages are reported.
+    average_coef, average_intercept = state[10], state[11]
+    start = check.check_average(params["average"])
+    averaged = start > 0 and state[8][PROGRESS_STEPS] >= start
+    reported_coef, reported_intercept = ((average_coef.copy(), float(average_intercept[0]))
+                                         if averaged else (coef, float(intercept[0])))
     return FitResult(
-        coef=coef, intercept=float(intercept[0]), loss_history=loss_history,
+        coef=reported_coef, intercept=reported_intercept, loss_history=loss_history,
+        unaveraged_coef=coef, unaveraged_intercept=float(intercept[0]),
         n_epochs=n_epochs, converged=status in (Status.CONVERGED, Status.NO_IMPROVEMENT),
         diverged=status == Status.DIVERGED, stopped_by_callback=stop_reason == "callback",
         method=params["method"], backend=backend, random_state=seed, lr_history=lr_history,
         validation_loss_history=validation_history if params["early_stopping"] else None,
         stop_reason=stop_reason, loss=params["loss"], optimizer=params["optimizer"],
         schedule=params["schedule"], params=params,
-        _state=(state[9], state[8], state[7], state[5]))
+        _state=(state[9], state[8], state[7], state[5], state[10], state[11]))
 
 
 def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, order=None,
               validation_rows=None, seed=0):
     """The inputs and mutable state of an epoch runner, in its argument order.
+
+    (X, y, sample_weight, coef, intercept, order, validation_rows, rng_state,
+    progress, optimizer_state, average_coef, average_intercept)
 
     A runner (``_kernels.run_epochs`` or ``reference.run_epochs``) is called
     as ``run_epochs(*state, loss_out, lr_out, validation_out, settings)``;
@@ -640,6 +669,8 @@ def run_state(X, y, settings, *, coef=None, intercept=0.0, sample_weight=None, o
         np.array([seed or 0], dtype=np.uint64),
         np.array(initial_progress(settings.lr)),
         optimizer_state,
+        np.zeros(n_features if settings.average else 0, dtype=dtype),
+        np.zeros(1 if settings.average else 0, dtype=dtype),
     )
 
 

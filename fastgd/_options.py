@@ -16,6 +16,16 @@ CHUNK_ROWS = 256
 #: The adaptive schedule stops once its rate is at or below this (scikit-learn's rule).
 ADAPTIVE_MIN_LR = 1e-6
 
+#: Sparse per-sample SGD keeps weight decay as a scale (w = scale * v); a
+#: scale whose magnitude falls below this is multiplied into v and reset to 1
+#: (scikit-learn's WeightVector does the same at 1e-9).
+SCALE_RESET_BELOW = 1e-9
+
+#: Sparse per-sample SGD keeps the average as P * (q + R * v); when P falls
+#: below this, the average is computed (O(d)) and P, R start again from 1, 0,
+#: which keeps R small (and the fold count logarithmic in the steps).
+AVERAGE_FOLD_BELOW = 0.5
+
 
 class Method(IntEnum):
     """How many samples one update uses."""
@@ -160,6 +170,8 @@ class Settings(NamedTuple):
     tol: Optional[float] = None
     n_iter_no_change: int = 5
     early_stopping: bool = False
+    #: The step (from 1) averaging starts at; 0: no averaging.
+    average: int = 0
 
     def update_size(self, n_samples: int) -> int:
         """Number of samples per update for a data set of ``n_samples`` rows."""

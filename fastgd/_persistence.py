@@ -26,6 +26,13 @@ member                       dtype, shape          contents
 ``order``                    int64, (n_rows,)      the training rows in the last
                                                    epoch's order (when the run state
                                                    has it)
+``average_coef``             coef's dtype, (d,)    the running averages of
+                             or (0,)               ``average`` (empty without it;
+``average_intercept``        coef's dtype, (1,)    when the run state has them,
+                             or (0,)               always with order)
+``unaveraged_coef``          coef's dtype, (d,)    :attr:`FitResult.unaveraged_coef`
+                                                   (when not None)
+``unaveraged_intercept``     float64, (1,)         its unaveraged_intercept (ditto)
 ===========================  ====================  =====================================
 
 The metadata record is a JSON object (as Python's :mod:`json` writes it:
@@ -87,7 +94,11 @@ _STATE_ARRAYS = ("optimizer_state", "progress", "rng_state")
 #: The run state's optional fourth array: the training rows in the order of
 #: the last epoch (shuffling permutes it from epoch to epoch).
 _ORDER = "order"
-_ALL_ARRAYS = ("coef", "intercept") + _HISTORIES + _STATE_ARRAYS + (_ORDER,)
+#: The run state's optional fifth and sixth arrays: the running averages.
+_AVERAGES = ("average_coef", "average_intercept")
+_UNAVERAGED = ("unaveraged_coef", "unaveraged_intercept")
+_ALL_ARRAYS = (("coef", "intercept") + _HISTORIES + _STATE_ARRAYS + (_ORDER,) + _AVERAGES
+               + _UNAVERAGED)
 #: Valid values of the string fields (None: any string).
 _CHOICES = {
     "method": tuple(METHODS), "backend": BACKENDS, "loss": tuple(LOSSES),
@@ -182,10 +193,17 @@ def _result_arrays(result):
         value = getattr(result, name)
         if value is not None:
             arrays[name] = _as_native(value, name)
+    if result.unaveraged_coef is not None:
+        arrays["unaveraged_coef"] = _as_native(result.unaveraged_coef, "unaveraged_coef")
+        try:
+            arrays["unaveraged_intercept"] = np.array([float(result.unaveraged_intercept)])
+        except (TypeError, ValueError):
+            raise _Invalid(f"unaveraged_intercept is {result.unaveraged_intercept!r}, not a "
+                           f"real number") from None
     if result._state is not None:
-        if not isinstance(result._state, tuple) or len(result._state) not in (3, 4):
-            raise _Invalid("_state is not a tuple of three or four arrays")
-        for name, value in zip(_STATE_ARRAYS + (_ORDER,), result._state):
+        if not isinstance(result._state, tuple) or len(result._state) not in (3, 4, 6):
+            raise _Invalid("_state is not a tuple of three, four or six arrays")
+        for name, value in zip(_STATE_ARRAYS + (_ORDER,) + _AVERAGES, result._state):
             arrays[name] = _as_native(value, name)
         if _ORDER in arrays:  # np.intp, stored as int64 on every platform
             order = arrays[_ORDER]
@@ -510,9 +528,13 @@ def _check_metadata(metadata):
     if absent:
         raise bad(f"does not list the required arrays {', '.join(absent)}")
     state = [n in listed for n in _STATE_ARRAYS]
-    if any(state) and not all(state) or _ORDER in listed and not all(state):
+    averages = [n in listed for n in _AVERAGES]
+    if (any(state) and not all(state) or _ORDER in listed and not all(state)
+            or any(averages) and not (all(averages) and _ORDER in listed)):
         raise bad("lists only part of the run state (optimizer_state, progress, rng_state "
-                  "and, optionally, order)")
+                  "and, optionally, order, then average_coef and average_intercept)")
+    if any(n in listed for n in _UNAVERAGED) and not all(n in listed for n in _UNAVERAGED):
+        raise bad("lists only one of unaveraged_coef and unaveraged_intercept")
     n_epochs = metadata["n_epochs"]
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 0:
         raise bad(f"n_epochs is {n_epochs!r}, not an int >= 0")
@@ -572,6 +594,24 @@ def _check_arrays(metadata, arrays):
             if array.dtype != dtype or array.shape != shape:
                 raise bad(f"the run state's {name} is {array.dtype} of shape {array.shape}, "
                           f"not {dtype} of shape {shape}")
+    if _AVERAGES[0] in arrays:
+        d = coef.shape[0]
+        average_coef, average_intercept = arrays[_AVERAGES[0]], arrays[_AVERAGES[1]]
+        if not (average_coef.dtype == average_intercept.dtype == coef.dtype
+                and (average_coef.shape, average_intercept.shape) in (((d,), (1,)),
+                                                                      ((0,), (0,)))):
+            raise bad(f"the run state's averages are {average_coef.dtype} of shape "
+                      f"{average_coef.shape} and {average_intercept.dtype} of shape "
+                      f"{average_intercept.shape}, not {coef.dtype} of shapes ({d},) and "
+                      f"(1,) (or both empty)")
+    if _UNAVERAGED[0] in arrays:
+        unaveraged_coef, unaveraged_intercept = arrays[_UNAVERAGED[0]], arrays[_UNAVERAGED[1]]
+        if unaveraged_coef.dtype != coef.dtype or unaveraged_coef.shape != coef.shape:
+            raise bad(f"unaveraged_coef is {unaveraged_coef.dtype} of shape "
+                      f"{unaveraged_coef.shape}, not coef's {coef.dtype} of shape {coef.shape}")
+        if unaveraged_intercept.dtype != np.float64 or unaveraged_intercept.shape != (1,):
+            raise bad(f"unaveraged_intercept is {unaveraged_intercept.dtype} of shape "
+                      f"{unaveraged_intercept.shape}, not float64 of shape (1,)")
     if _ORDER in arrays:
         order = arrays[_ORDER]
         if order.dtype != np.int64 or order.ndim != 1:
@@ -590,7 +630,10 @@ def _build(metadata, arrays):
         state = tuple(arrays[name] for name in _STATE_ARRAYS)
         if _ORDER in arrays:
             state += (arrays[_ORDER].astype(np.intp),)
+        if _AVERAGES[0] in arrays:
+            state += tuple(arrays[name] for name in _AVERAGES)
     seed = metadata["random_state"]
+    unaveraged = arrays.get(_UNAVERAGED[0])
     return FitResult(
         coef=arrays["coef"],
         intercept=float(arrays["intercept"][0]),
@@ -609,5 +652,8 @@ def _build(metadata, arrays):
         optimizer=metadata["optimizer"],
         schedule=metadata["schedule"],
         params=metadata["params"],
+        unaveraged_coef=unaveraged,
+        unaveraged_intercept=(None if unaveraged is None
+                              else float(arrays[_UNAVERAGED[1]][0])),
         _state=state,
     )

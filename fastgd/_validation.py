@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from . import _sparse
 from ._options import (BACKENDS, DEFAULT_WEIGHT_DECAY, LOSSES, METHODS, OPTIMIZERS,
                        REDUCTIONS, REQUIRED, SCHEDULES, Optimizer)
 
@@ -70,6 +71,9 @@ def _to_float_array(value, name, dtype=None):
 
 def check_finite(arr, name):
     """Raise ValueError naming ``name`` and the first position of a NaN or infinity."""
+    if isinstance(arr, _sparse.CSRRows):
+        _sparse.check_finite_csr(arr, name)
+        return
     # Fast paths: small arrays in plain Python (cheaper than any NumPy call);
     # large ones by their sum, finite only if every value is (NaN and inf
     # propagate), without a boolean temporary as large as the array.  A sum
@@ -94,9 +98,17 @@ def check_X(X, n_features=None, name="X", finite=True, dtype=None):
     """Return X as a C-contiguous (n, d) array of ``dtype`` (default: its working dtype).
 
     A C-contiguous float32 or float64 array is returned as it is, not copied.
-    With ``finite=False`` the values are not scanned for NaN and infinity; the
-    caller takes on that check (see :func:`fastgd.fit`, which defers it).
+    A scipy.sparse matrix or array becomes a :class:`fastgd._sparse.CSRRows`
+    (see :func:`fastgd._sparse.check_csr`).  With ``finite=False`` the values
+    are not scanned for NaN and infinity; the caller takes on that check (see
+    :func:`fastgd.fit`, which defers it).
     """
+    if _sparse.is_sparse(X) or isinstance(X, _sparse.CSRRows):
+        rows = X if isinstance(X, _sparse.CSRRows) else _sparse.check_csr(
+            X, name, n_features=n_features, dtype=dtype)
+        if finite:
+            check_finite(rows, name)
+        return rows
     arr = _to_float_array(X, name, dtype)
     if arr.ndim != 2:
         hint = ""
@@ -378,6 +390,20 @@ def check_schedule(schedule, schedule_params, lr):
             raise ValueError(f"schedule_params['lr_min'] must be <= lr ({lr}), got {lr_min}")
         out["lr_min"] = lr_min
     return out
+
+
+def check_average(average):
+    """``average`` as the step averaging starts at (from 1), or 0 for none.
+
+    ``False``/``0`` means none, ``True`` the first step, an int k >= 1 the
+    k-th step (scikit-learn's ``average``).
+    """
+    if isinstance(average, (bool, np.bool_)):
+        return 1 if average else 0
+    if not isinstance(average, numbers.Integral):
+        raise TypeError(f"average must be a bool or an int >= 0 (the step averaging starts "
+                        f"at), got {type(average).__name__} {average!r}")
+    return check_int(average, "average", minimum=0)
 
 
 def check_fraction(value, name):

@@ -31,7 +31,7 @@ _FIT_PARAMETERS = ("method", "lr", "max_epochs", "stop_loss", "batch_size", "red
                    "fit_intercept", "shuffle", "random_state", "n_threads", "verbose",
                    "loss", "loss_params", "optimizer", "optimizer_params", "weight_decay",
                    "l1", "schedule", "schedule_params", "tol", "n_iter_no_change",
-                   "early_stopping", "validation_fraction")
+                   "early_stopping", "validation_fraction", "average")
 
 _PARAMETER_DOCS = """
     Parameters
@@ -78,7 +78,15 @@ _PARAMETER_DOCS = """
         Print each epoch's loss.
     warm_start : bool, default=False
         ``fit`` continues from the previous fit: its weights and its
-        optimizer state, step count and shuffle generator.
+        optimizer state, step count, shuffle generator and averages.
+    average : bool or int, default=False
+        Averaged SGD: ``coef_`` and ``intercept_`` are the average of the
+        weights after every step from the first (True) or the k-th (an
+        int), once averaging has started (scikit-learn's ``average``).
+
+    X may be dense or a scipy.sparse matrix (CSR is used as it is; other
+    formats are converted once).  On CSR input, per-sample SGD costs
+    O(stored values of the row) per step; see :func:`fastgd.fit`.
 """
 
 
@@ -92,7 +100,7 @@ def _estimator_init(default_loss):
                  max_epochs=1000, stop_loss=None, tol=1e-3, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  shuffle=True, random_state=None, n_threads=None, verbose=False,
-                 warm_start=False):
+                 warm_start=False, average=False):
         for name, value in list(locals().items()):
             if name != "self":
                 setattr(self, name, value)
@@ -103,6 +111,11 @@ class _GDBase(BaseEstimator):
     """Parameters and the fit driver shared by both estimators."""
 
     __init__ = _estimator_init("squared")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # scipy.sparse X is fitted as CSR
+        return tags
 
     def _fit_kwargs(self, **overrides):
         kwargs = {name: getattr(self, name) for name in _FIT_PARAMETERS}
@@ -116,8 +129,10 @@ class _GDBase(BaseEstimator):
         """One binary or regression fit; ``previous`` is a FitResult to continue, or None."""
         resume = None
         if previous is not None:
-            coef_init = previous.coef if coef_init is None else coef_init
-            intercept_init = previous.intercept if intercept_init is None else intercept_init
+            # Continue from the last step's weights (with averaging, not the averages).
+            coef_init = previous.unaveraged_coef if coef_init is None else coef_init
+            intercept_init = (previous.unaveraged_intercept if intercept_init is None
+                              else intercept_init)
             resume = previous._state
         return _fit.fit(X, y, coef_init=coef_init,
                         intercept_init=0.0 if intercept_init is None else intercept_init,
@@ -126,12 +141,14 @@ class _GDBase(BaseEstimator):
 
     def _validate(self, X, reset=True):
         """X for predicting: the features of the fit, float32 or float64."""
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset, order="C")
+        return validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                             reset=reset, order="C")
 
     def _validate_fit(self, X, y, reset=True):
         """X and y for fitting (y is required: None gets scikit-learn's message)."""
         return validate_data(self, X, y, y_numeric=isinstance(self, RegressorMixin),
-                             dtype=[np.float64, np.float32], reset=reset, order="C")
+                             accept_sparse="csr", dtype=[np.float64, np.float32],
+                             reset=reset, order="C")
 
     def _scores(self, X):
         """The linear predictor of each row (n_samples, n_outputs), in the contract's order."""
@@ -139,7 +156,7 @@ class _GDBase(BaseEstimator):
         X = self._validate(X, reset=False)
         coef = np.atleast_2d(self.coef_)
         intercept = np.atleast_1d(self.intercept_)
-        X = np.ascontiguousarray(X, dtype=coef.dtype)
+        X = _fit.check.check_X(X, n_features=coef.shape[1], dtype=coef.dtype, finite=False)
         scores = np.empty((X.shape[0], coef.shape[0]), dtype=coef.dtype)
         out = np.empty(X.shape[0], dtype=coef.dtype)
         for k in range(coef.shape[0]):

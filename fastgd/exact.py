@@ -29,7 +29,8 @@ def exact_solution(X, y, fit_intercept=True, sample_weight=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+        A sparse X is made dense: the SVD works on a dense copy anyway.
     y : array-like of shape (n_samples,)
     fit_intercept : bool, default=True
         Fit an intercept (a column of ones); otherwise it is 0.
@@ -55,6 +56,8 @@ def exact_solution(X, y, fit_intercept=True, sample_weight=None):
     ([2.0, 3.0], 4.0)
     """
     X = check.check_X(X, dtype=np.float64)
+    if not isinstance(X, np.ndarray):
+        X = X.toarray()
     n_samples, n_features = X.shape
     y = check.check_y(y, n_samples, dtype=np.float64)
     fit_intercept = check.check_bool(fit_intercept, "fit_intercept")

@@ -112,6 +112,35 @@ Epoch
     ``loss``, a group update adds its group loss ``L``, in order.  The mean
     epoch loss is ``epoch_loss / n`` with n the number of training rows.
 
+Sparse rows (CSR)
+    A row of a CSR X is its stored columns (strictly increasing) and values.
+    Its prediction is :func:`sparse_dot`: the same eight partial sums, fed
+    only the stored products, each starting at 0 and combined by the full
+    pairwise tree, which equals the dense prediction of the row's dense copy
+    (adding a ``w[j] * 0`` changes no sum).  Updates and group sums visit the
+    stored columns only: ``w[j] - lr_t * (g * x[j])`` and
+    ``G[j] + g * x[j]`` with ``x[j] = 0`` change nothing.  An optimizer
+    update gets the full gradient (zeros where the row stores nothing) and
+    updates every coefficient, as for dense rows.  So a sparse fit gives
+    the values of its dense copy's fit (up to the sign of a zero), with one
+    exception: plain per-sample SGD (``optimizer="sgd"`` without momentum or
+    l1) with ``weight_decay`` or ``average`` takes the lazy path of
+    :func:`lazy_sgd_samples`, O(stored values) per step, whose rounding
+    differs (agreement to rounding, not bits).
+
+Averaging (``average``)
+    With ``average = a > 0``, after each step ``t >= a`` (the step's update
+    and l1 done) the running average of the weights takes the step's
+    weights: the k-th averaged step (``k = t - a + 1``) sets
+    ``avg = w``, ``avg_b = b`` for k = 1, else ``avg[j] = avg[j] + mu *
+    (w[j] - avg[j])`` for every j and ``avg_b = avg_b + mu * (b - avg_b)``
+    with ``mu = 1 / k`` computed in float64 and rounded
+    (:func:`average_step`; scikit-learn's definition).  The lazy sparse path
+    computes the same average in another order (:func:`lazy_sgd_samples`).
+    A divergence or an interrupt restores the averages with the weights.
+    Early stopping measures the validation loss at the averaged weights once
+    averaging has started.
+
 Working dtype
     float64 data is fitted in float64 (here: Python floats).  float32 data is
     fitted in float32 (here: ``numpy.float32`` scalars): every weight,
@@ -124,7 +153,8 @@ Working dtype
 
 Stopping, after each epoch in this order
     1. If the mean loss, any weight, the intercept or (for an optimizer update)
-       any optimizer state value is not finite, the weights go back to their
+       any optimizer state value, or (with averaging) any averaged weight,
+       is not finite, the weights go back to their
        values at the start of the epoch and the run stops with
        :attr:`Status.DIVERGED` (the epoch's validation loss is NaN).  An
        overflowing state would otherwise freeze the weights: Adam's step
@@ -149,9 +179,11 @@ import math
 
 import numpy as np
 
-from ._options import (ADAPTIVE_MIN_LR, CHUNK_ROWS, PROGRESS_BEST, PROGRESS_EPOCHS,
-                       PROGRESS_RATE, PROGRESS_STALL, PROGRESS_STEPS, Loss, Method,
-                       Optimizer, Schedule, Status)
+from typing import NamedTuple
+
+from ._options import (ADAPTIVE_MIN_LR, AVERAGE_FOLD_BELOW, CHUNK_ROWS, PROGRESS_BEST,
+                       PROGRESS_EPOCHS, PROGRESS_RATE, PROGRESS_STALL, PROGRESS_STEPS,
+                       SCALE_RESET_BELOW, Loss, Method, Optimizer, Schedule, Status)
 
 _MASK64 = (1 << 64) - 1
 N_PARTIAL_SUMS = 8
@@ -204,6 +236,40 @@ def dot(w, x):
     while len(s) > 1:
         s = [s[i] + s[i + 1] if i + 1 < len(s) else s[i] for i in range(0, len(s), 2)]
     return s[0]
+
+
+class SparseRow(NamedTuple):
+    """One CSR row: its stored columns (increasing) and their values."""
+
+    columns: list
+    values: list
+
+
+def sparse_dot(w, x):
+    """:func:`dot` over a :class:`SparseRow`: the same eight partial sums.
+
+    Column j goes to ``s[j % 8]``; each sum starts at 0 and the eight are
+    combined by the full pairwise tree.  The unstored zeros would add
+    nothing, so this equals ``dot`` of the dense row (up to a zero's sign).
+
+    >>> sparse_dot([1.0, 2.0, 3.0], SparseRow([0, 2], [4.0, 6.0]))  # 1*4 + 3*6
+    22.0
+    """
+    s = [type(w[0])(0)] * N_PARTIAL_SUMS if w else []
+    for j, v in zip(x.columns, x.values):
+        k = j % N_PARTIAL_SUMS
+        s[k] = s[k] + w[j] * v
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+
+
+def row_dot(w, x):
+    """``dot(w, x)`` for a dense row (a list) or a :class:`SparseRow`."""
+    return sparse_dot(w, x) if isinstance(x, SparseRow) else dot(w, x)
+
+
+def entries(x):
+    """``(column, value)`` of a row: every column of a dense row, the stored ones of a sparse row."""
+    return zip(x.columns, x.values) if isinstance(x, SparseRow) else enumerate(x)
 
 
 def sample_loss(kind, p, t, param, scalar):
@@ -394,6 +460,28 @@ def optimizer_step(w, b, grad, grad_b, state, sc, fit_intercept, scalar):
     return b
 
 
+def n_averaged(settings, step):
+    """Averaged steps up to ``step`` (from 1), this one included; 0 before averaging starts."""
+    if settings.average == 0 or step < settings.average:
+        return 0
+    return step - settings.average + 1
+
+
+def average_step(avg, avg_b, w, b, n_averaged, scalar):
+    """Fold a step's weights into the running average; returns the new averaged intercept.
+
+    The first averaged step copies the weights; the k-th adds
+    ``mu * (w - avg)`` with ``mu = 1 / k`` (in float64, rounded).
+    """
+    if n_averaged == 1:
+        avg[:] = w
+        return b
+    mu = scalar(1.0 / n_averaged)
+    for j in range(len(w)):
+        avg[j] = avg[j] + mu * (w[j] - avg[j])
+    return avg_b + mu * (b - avg_b)
+
+
 class _Run:
     """A fit in progress: settings, dtype, step and epoch counters, and the rate."""
 
@@ -407,13 +495,24 @@ class _Run:
         self.stall = int(progress[PROGRESS_STALL])
         self.adaptive_rate = float(progress[PROGRESS_RATE])
         self.plain = settings.plain_sgd
+        self.average = None  # the averaged coefficients (a list) when averaging
+        self.average_b = scalar(0)
+
+    def averages(self, w, b):
+        """After a step: fold (w, b) into the average once averaging has started."""
+        k = n_averaged(self.settings, self.step)
+        if k:
+            self.average_b = average_step(self.average, self.average_b, w, b, k, self.scalar)
 
     def rate(self, step):
         return scheduled_rate(self.settings, self.epoch, step, self.adaptive_rate)
 
     def loss(self, X, y, sample_weight, w, b, i):
         """``(loss, g)`` of row i at weights (w, b), weighted when there are weights."""
-        p = dot(w, X[i]) + b
+        return self.loss_at(row_dot(w, X[i]) + b, y, sample_weight, i)
+
+    def loss_at(self, p, y, sample_weight, i):
+        """``(loss, g)`` of row i at prediction p."""
         loss, g = sample_loss(self.settings.loss, p, y[i], self.loss_param, self.scalar)
         if sample_weight:
             loss = sample_weight[i] * loss
@@ -436,6 +535,13 @@ class _Run:
                               self.scalar)
 
 
+def lazy_sparse_sgd(settings, sparse):
+    """Whether per-sample SGD runs :func:`lazy_sgd_samples`: plain SGD (weight decay
+    allowed) on sparse rows."""
+    return (sparse and settings.method == Method.SGD and settings.optimizer == Optimizer.SGD
+            and settings.momentum == 0 and settings.l1 == 0)
+
+
 def sgd_epoch(X, y, sample_weight, w, b, state, order, run):
     """One epoch of per-sample SGD; returns ``(b, epoch_loss_sum)``, updates w."""
     epoch_loss = 0.0
@@ -446,12 +552,108 @@ def sgd_epoch(X, y, sample_weight, w, b, state, order, run):
         if run.plain:  # the same arithmetic as run.update, without building grad
             run.step += 1
             lr_t = run.scalar(run.rate(run.step))
-            for j in range(len(w)):
-                w[j] = w[j] - lr_t * (g * x[j])
+            for j, v in entries(x):
+                w[j] = w[j] - lr_t * (g * v)
             if run.settings.fit_intercept:
                 b = b - lr_t * g
         else:
-            b = run.update(w, b, [g * v for v in x], g, state)
+            grad = [run.scalar(0)] * len(w)
+            for j, v in entries(x):
+                grad[j] = g * v
+            b = run.update(w, b, grad, g, state)
+        run.averages(w, b)
+    return b, epoch_loss
+
+
+def _fold(avg, v, P, R):
+    """The lazy average's fold: ``avg = P * (q + R * v)``, q held in ``avg``."""
+    for j in range(len(avg)):
+        avg[j] = P * (avg[j] + R * v[j])
+
+
+def lazy_sgd_samples(X, y, sample_weight, w, b, order, run):
+    """Plain per-sample SGD on sparse rows in O(stored entries) per step.
+
+    Returns ``(b, epoch_loss_sum)``; updates w (and the average) in place.
+
+    Without weight decay and averaging this is :func:`sgd_epoch`'s plain
+    update restricted to the stored columns, which gives the same values as
+    the dense rows (the skipped updates subtract ``lr_t * (g * 0)``).
+
+    Weight decay (``weight_decay > 0``) is kept as a scale: ``w = scale * v``
+    with ``v`` in ``w``'s list.  Per step: ``p = sparse_dot(v, x) * scale + b``;
+    ``scale = scale * c`` with ``c = 1 - rate * weight_decay`` (float64,
+    rounded); if ``|scale| < SCALE_RESET_BELOW`` (1e-9), v is multiplied by
+    scale and scale set to 1 (after folding a pending average); then for each
+    stored (j, x_j): ``u = lr_t * (g * x_j) / scale``, ``v[j] = v[j] - u``.
+    This is torch's coupled decay ``w - lr * (g * x + wd * w)``, rounded
+    differently than the dense update.  At the end of the epoch v is
+    multiplied by scale.
+
+    Averaging (``k`` the averaged step count): at k = 1 the average becomes
+    ``scale * v`` and ``avg_b = b``, with ``P = 1``, ``R = 0``.  From k = 2
+    the average is held as ``P * (q + R * v)`` (q in the average's list):
+    each stored j also does ``q[j] = q[j] + R * u`` (R before this step's
+    change); then ``mu = 1 / k`` (float64, rounded), ``P = P * (1 - mu)``,
+    ``R = R + (mu * scale) / P``, ``avg_b = avg_b + mu * (b - avg_b)``; when
+    ``P < AVERAGE_FOLD_BELOW`` (0.5) the average is folded:
+    ``q[j] = P * (q[j] + R * v[j])`` for every j, ``P = 1``, ``R = 0``.
+    The epoch ends with a fold (before v is multiplied by scale).
+    """
+    s = run.settings
+    scalar = run.scalar
+    one, zero = scalar(1), scalar(0)
+    scaled = s.weight_decay != 0
+    scale, P, R = one, one, zero
+    pending = False  # whether the average's list holds q, not the average
+    avg = run.average
+    epoch_loss = 0.0
+    for i in order:
+        x = X[i]
+        p = sparse_dot(w, x)
+        if scaled:
+            p = p * scale
+        loss, g = run.loss_at(p + b, y, sample_weight, i)
+        epoch_loss = epoch_loss + float(loss)
+        run.step += 1
+        rate = run.rate(run.step)
+        lr_t = scalar(rate)
+        k = n_averaged(s, run.step)
+        if scaled:
+            scale = scale * scalar(1.0 - rate * s.weight_decay)
+            if abs(float(scale)) < SCALE_RESET_BELOW:
+                if pending:
+                    _fold(avg, w, P, R)
+                    P, R, pending = one, zero, False
+                for j in range(len(w)):
+                    w[j] = w[j] * scale
+                scale = one
+        for j, v in zip(x.columns, x.values):
+            u = lr_t * (g * v)
+            if scaled:
+                u = u / scale
+            w[j] = w[j] - u
+            if k >= 2:
+                avg[j] = avg[j] + R * u
+        if s.fit_intercept:
+            b = b - lr_t * g
+        if k == 1:
+            avg[:] = [scale * v for v in w]
+            run.average_b = b
+            P, R = one, zero
+        elif k >= 2:
+            mu = scalar(1.0 / k)
+            P = P * (1 - mu)
+            R = R + (mu * scale) / P
+            run.average_b = run.average_b + mu * (b - run.average_b)
+            pending = True
+            if float(P) < AVERAGE_FOLD_BELOW:
+                _fold(avg, w, P, R)
+                P, R, pending = one, zero, False
+    if pending:
+        _fold(avg, w, P, R)
+    if scaled:
+        w[:] = [v * scale for v in w]
     return b, epoch_loss
 
 
@@ -470,9 +672,8 @@ def group_sums(X, y, sample_weight, w, b, rows, run):
         for i in rows[start:start + CHUNK_ROWS]:
             loss, g = run.loss(X, y, sample_weight, w, b, i)
             chunk_L = chunk_L + loss
-            x = X[i]
-            for j in range(len(w)):
-                chunk_G[j] = chunk_G[j] + g * x[j]
+            for j, v in entries(X[i]):
+                chunk_G[j] = chunk_G[j] + g * v
             chunk_Gb = chunk_Gb + g
         if G is None:
             G, Gb, L = chunk_G, chunk_Gb, chunk_L
@@ -496,6 +697,7 @@ def group_epoch(X, y, sample_weight, w, b, state, order, run, group_size):
             G = [v / m for v in G]
             Gb = Gb / m
         b = run.update(w, b, G, Gb, state)
+        run.averages(w, b)
     return b, epoch_loss
 
 
@@ -513,12 +715,14 @@ def _all_finite(w, b, loss, state, plain):
 
 
 def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng_state,
-               progress, optimizer_state, loss_out, lr_out, validation_out, settings):
+               progress, optimizer_state, average_coef, average_intercept, loss_out, lr_out,
+               validation_out, settings):
     """Run up to ``len(loss_out)`` epochs; the backend-independent signature.
 
     Parameters
     ----------
-    X : ndarray of shape (n, d), float32 or float64, C-contiguous
+    X : ndarray of shape (n, d), float32 or float64, C-contiguous, or fastgd._sparse.CSRRows
+        Dense rows, or CSR rows (sorted, unique columns) whose values have y's dtype.
     y : ndarray of shape (n,), X's dtype
     sample_weight : ndarray of shape (n,) or (0,), X's dtype
         Per-sample weights; empty for none.
@@ -538,6 +742,9 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
         (:func:`fastgd._options.initial_progress`); updated in place.
     optimizer_state : ndarray of shape (3, d + 1), X's dtype
         The optimizer's state; updated in place.
+    average_coef, average_intercept : ndarray of shape (d,) and (1,), X's dtype
+        The averaged weights (``settings.average > 0``; empty otherwise),
+        updated in place once averaging has started.
     loss_out, lr_out, validation_out : ndarray of shape (k,), float64
         Receive each epoch's mean loss, its first step's rate, and (with early
         stopping) its validation loss.
@@ -556,7 +763,15 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
     def as_list(arr):
         return arr.tolist() if scalar is float else [scalar(v) for v in arr.tolist()]
 
-    Xl = X.tolist() if scalar is float else [as_list(row) for row in X]
+    sparse = not isinstance(X, np.ndarray)
+    if sparse:
+        starts = X.indptr.tolist()
+        columns = X.indices.tolist()
+        values = as_list(X.data)
+        Xl = [SparseRow(columns[a:z], values[a:z]) for a, z in zip(starts, starts[1:])]
+    else:
+        Xl = X.tolist() if scalar is float else [as_list(row) for row in X]
+    lazy = lazy_sparse_sgd(settings, sparse)
     yl = as_list(y)
     sw = as_list(sample_weight)
     w = as_list(coef)
@@ -566,20 +781,29 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
     validation_l = validation_rows.tolist()
     rng = int(rng_state[0])
     run = _Run(settings, scalar, progress)
+    averaging = settings.average != 0
+    if averaging:
+        run.average = as_list(average_coef)
+        run.average_b = scalar(average_intercept[0])
     n = len(order_l)
     group_size = settings.update_size(n)
     tol = 0.0 if settings.tol is None else settings.tol
     status = Status.RAN_ALL
     n_run = 0
     w_start, b_start = list(w), b
+    avg_start, avg_b_start = (list(run.average), run.average_b) if averaging else (None, None)
     try:
         for k in range(len(loss_out)):
             w_start, b_start = list(w), b
+            if averaging:
+                avg_start, avg_b_start = list(run.average), run.average_b
             if settings.shuffle:
                 rng = shuffle_in_place(order_l, rng)
             lr_out[k] = run.rate(run.step + 1)
             with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
-                if settings.method == Method.SGD:
+                if lazy:
+                    b, loss_sum = lazy_sgd_samples(Xl, yl, sw, w, b, order_l, run)
+                elif settings.method == Method.SGD:
                     b, loss_sum = sgd_epoch(Xl, yl, sw, w, b, state, order_l, run)
                 else:
                     b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, group_size)
@@ -587,15 +811,21 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
             loss_out[k] = mean_loss
             run.epoch += 1
             n_run = k + 1
-            if not _all_finite(w, b, mean_loss, state, run.plain):
+            if not (_all_finite(w, b, mean_loss, state, run.plain) and (
+                    not averaging or _all_finite(run.average, run.average_b, 0.0, (), True))):
                 w, b = w_start, b_start
+                if averaging:
+                    run.average, run.average_b = avg_start, avg_b_start
                 validation_out[k] = math.nan  # not measured
                 status = Status.DIVERGED
                 break
             monitored = mean_loss
             if settings.early_stopping:
+                # Measured at the weights the fit reports: the average, once it runs.
+                at = ((run.average, run.average_b) if n_averaged(settings, run.step)
+                      else (w, b))
                 with np.errstate(all="ignore"):
-                    monitored = validation_loss(Xl, yl, sw, w, b, validation_l, run)
+                    monitored = validation_loss(Xl, yl, sw, *at, validation_l, run)
                 validation_out[k] = monitored
                 if not math.isfinite(monitored):
                     status = Status.DIVERGED
@@ -617,10 +847,15 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
         # An interrupt (Ctrl-C) mid-epoch: keep the last completed epoch's
         # weights, as the kernels do, and say how many epochs completed.
         w, b = w_start, b_start
+        if averaging:
+            run.average, run.average_b = avg_start, avg_b_start
         raise
     finally:
         coef[:] = w
         intercept[0] = b
+        if averaging:
+            average_coef[:] = run.average
+            average_intercept[0] = run.average_b
         optimizer_state[:] = state
         order[:] = order_l
         rng_state[0] = rng
@@ -629,9 +864,15 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
 
 
 def predict(X, coef, intercept):
-    """Predictions ``dot(coef, x) + intercept`` for each row, in coef's dtype."""
+    """Predictions ``dot(coef, x) + intercept`` for each row (dense or CSRRows), in coef's dtype."""
     scalar = float if coef.dtype == np.float64 else coef.dtype.type
     w = [scalar(v) for v in coef.tolist()]
     b = scalar(intercept)
+    if isinstance(X, np.ndarray):
+        rows = [[scalar(v) for v in x] for x in X.tolist()]
+    else:
+        starts, columns = X.indptr.tolist(), X.indices.tolist()
+        values = [scalar(v) for v in X.data.tolist()]
+        rows = [SparseRow(columns[a:z], values[a:z]) for a, z in zip(starts, starts[1:])]
     with np.errstate(all="ignore"):
-        return [dot(w, [scalar(v) for v in x]) + b for x in X.tolist()]
+        return [row_dot(w, x) + b for x in rows]

@@ -111,6 +111,8 @@ cdef enum:
     STATE_ROWS = 3             # mirrors fastgd._options.OPTIMIZER_STATE_ROWS
 
 cdef double ADAPTIVE_MIN_LR = 1e-6  # mirrors fastgd._options.ADAPTIVE_MIN_LR
+cdef double SCALE_RESET_BELOW = 1e-9  # mirrors fastgd._options.SCALE_RESET_BELOW
+cdef double AVERAGE_FOLD_BELOW = 0.5  # mirrors fastgd._options.AVERAGE_FOLD_BELOW
 
 KERNEL_CODES = {
     "METHOD_SGD": METHOD_SGD,
@@ -141,6 +143,8 @@ KERNEL_CODES = {
     "PROGRESS_SIZE": PROGRESS_SIZE,
     "STATE_ROWS": STATE_ROWS,
     "ADAPTIVE_MIN_LR": ADAPTIVE_MIN_LR,
+    "SCALE_RESET_BELOW": SCALE_RESET_BELOW,
+    "AVERAGE_FOLD_BELOW": AVERAGE_FOLD_BELOW,
 }
 
 
@@ -181,6 +185,9 @@ cdef struct Options:
     double tol                # 0 when the user gave None
     Py_ssize_t n_iter_no_change
     bint early_stopping
+    Py_ssize_t average        # the step averaging starts at (from 1); 0: no averaging
+    bint lazy                 # sparse per-sample SGD touches only a row's stored columns
+    bint scaled               # ... with weight decay kept as a scale: w = scale * v
 
 
 cdef struct Progress:
@@ -207,6 +214,18 @@ cdef struct Buffers:
     Py_ssize_t n_slots
     void* coef_start      # weights at the start of the epoch, for divergence
     void* state           # optimizer state, STATE_ROWS rows of d + 1
+    void* average         # averaged coefficients (d) and intercept (1), or NULL
+    void* average_b
+    void* average_start   # their values at the start of the epoch (d + 1)
+
+
+cdef struct Rows:
+    # The training rows: dense (row-major, n x d) or CSR (values, their
+    # columns, and where each row starts).  Values are of the working dtype.
+    const void* values
+    const int* columns
+    const Py_ssize_t* starts
+    bint sparse
 
 
 # ---------------------------------------------------------------- signals
@@ -333,6 +352,37 @@ cdef inline floating dot(const floating* w, const floating* x, Py_ssize_t d) noe
     if j + 6 < d:
         s6 = s6 + w[j + 6] * x[j + 6]
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+cdef inline floating sparse_dot(const floating* w, const floating* values, const int* columns,
+                               Py_ssize_t nnz) noexcept nogil:
+    """The contract's dot product over a CSR row's stored entries.
+
+    The same eight partial sums as ``dot`` (column j goes to s[j % 8]),
+    each starting from 0 and combined by the full pairwise tree.  Adding
+    the products of the unstored zeros changes no sum, so this equals the
+    dense ``dot`` of the row's dense copy (up to the sign of a zero).
+    """
+    cdef floating s[8]
+    cdef Py_ssize_t k
+    cdef int j
+    for j in range(8):
+        s[j] = 0
+    for k in range(nnz):
+        j = columns[k]
+        s[j & 7] = s[j & 7] + w[j] * values[k]
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+
+
+cdef inline floating row_dot(const floating* w, const Rows* X, Py_ssize_t i,
+                             Py_ssize_t d) noexcept nogil:
+    """``dot(w, row i)`` for dense or CSR rows."""
+    cdef Py_ssize_t start
+    if X.sparse:
+        start = X.starts[i]
+        return sparse_dot(w, <const floating*>X.values + start, X.columns + start,
+                          X.starts[i + 1] - start)
+    return dot(w, <const floating*>X.values + i * d, d)
 
 
 cdef inline void prefetch_row(const void* row, Py_ssize_t nbytes) noexcept nogil:
@@ -588,6 +638,159 @@ cdef void optimizer_step(floating* w, floating* b, const floating* grad, floatin
 
 # ------------------------------------------------------------------ epochs
 
+cdef inline void average_step(floating* avg, floating* avg_b, const floating* w, floating b,
+                              Py_ssize_t d, Py_ssize_t n_averaged) noexcept nogil:
+    """Fold step's weights into the running average (reference: average_step).
+
+    ``n_averaged`` counts the averaged steps, this one included: the first
+    copies the weights, the k-th adds ``(w - avg) / k`` (scikit-learn's
+    average, from the step averaging starts at).
+    """
+    cdef floating mu
+    cdef Py_ssize_t j
+    if n_averaged == 1:
+        memcpy(avg, w, d * sizeof(floating))
+        avg_b[0] = b
+        return
+    mu = <floating>(1.0 / <double>n_averaged)
+    for j in range(d):
+        avg[j] = avg[j] + mu * (w[j] - avg[j])
+    avg_b[0] = avg_b[0] + mu * (b - avg_b[0])
+
+
+cdef inline Py_ssize_t n_averaged(const Options* opt, Py_ssize_t step) noexcept nogil:
+    """Averaged steps up to ``step``, this one included (0 before averaging starts)."""
+    if opt.average == 0 or step < opt.average:
+        return 0
+    return step - opt.average + 1
+
+
+cdef inline void fold_average(floating* avg, const floating* v, floating P, floating R,
+                              Py_ssize_t d) noexcept nogil:
+    """The lazy average's fold: ``avg = P * (q + R * v)``, with q held in avg."""
+    cdef Py_ssize_t j
+    for j in range(d):
+        avg[j] = P * (avg[j] + R * v[j])
+
+
+cdef double sparse_sgd_samples(const Rows* X, const floating* y, const floating* sw,
+                               floating* w, floating* b, const Py_ssize_t* order,
+                               Py_ssize_t n, Py_ssize_t d, const Options* opt,
+                               Progress* prog, Buffers* buf) noexcept nogil:
+    """Per-sample SGD over CSR rows; returns the summed loss, updates w and b.
+
+    Plain SGD (``opt.lazy``) touches only the stored columns of each row:
+    the weight decay is kept as a scale (w = scale * v) and the average as
+    ``avg = P * (q + R * v)`` with q in the average's array, each folded
+    back in O(d) only now and then (see the reference, ``lazy_sgd_samples``).
+    Any other optimizer updates every coordinate, as for dense rows.
+    """
+    cdef const floating* data = <const floating*>X.values
+    cdef const floating* values
+    cdef const int* columns
+    cdef double epoch_loss = 0.0
+    cdef floating intercept = b[0]
+    cdef floating p, g, loss, lr_t, u, mu
+    cdef floating scale = 1, P = 1, R = 0, one = 1
+    cdef floating* grad = <floating*>buf.grad
+    cdef floating* avg = <floating*>buf.average
+    cdef floating* avg_b = <floating*>buf.average_b
+    cdef bint pending = False  # avg holds q (P, R in use), not the average
+    cdef Py_ssize_t k, i, j, start, nnz, kk, averaged
+    cdef int loss_kind = opt.loss
+    cdef floating loss_param = <floating>opt.loss_param
+    cdef bint has_weights = opt.has_weights
+    cdef bint scaled = opt.scaled
+    cdef Py_ssize_t step = prog.step
+    cdef double rate = scheduled_rate(opt, prog, step + 1)
+    cdef bint rate_per_step = opt.schedule == SCHEDULE_INVSCALING
+    lr_t = <floating>rate
+    for k in range(n):
+        i = order[k]
+        start = X.starts[i]
+        nnz = X.starts[i + 1] - start
+        values = data + start
+        columns = X.columns + start
+        if interrupted(buf, nnz + 1):
+            buf.stop = True
+            break
+        p = sparse_dot(w, values, columns, nnz)
+        if scaled:
+            p = p * scale
+        loss = weighted_loss(loss_kind, loss_param, has_weights, p + intercept, y, sw, i, &g)
+        epoch_loss = epoch_loss + <double>loss
+        step += 1
+        if rate_per_step:
+            rate = scheduled_rate(opt, prog, step)
+            lr_t = <floating>rate
+        averaged = n_averaged(opt, step)
+        if not opt.lazy:
+            for j in range(d):
+                grad[j] = 0
+            for kk in range(nnz):
+                grad[columns[kk]] = g * values[kk]
+            optimizer_step(w, &intercept, grad, g, <floating*>buf.state, d, opt, rate, step)
+            if averaged:
+                average_step(avg, avg_b, w, intercept, d, averaged)
+            continue
+        if scaled:
+            scale = scale * <floating>(1.0 - rate * opt.weight_decay)
+            if fabs(scale) < SCALE_RESET_BELOW:
+                if pending:
+                    fold_average(avg, w, P, R, d)
+                    P = 1
+                    R = 0
+                    pending = False
+                for j in range(d):
+                    w[j] = w[j] * scale
+                scale = 1
+        if averaged >= 2:
+            for kk in range(nnz):
+                j = columns[kk]
+                u = lr_t * (g * values[kk])
+                if scaled:
+                    u = u / scale
+                w[j] = w[j] - u
+                avg[j] = avg[j] + R * u
+        else:
+            for kk in range(nnz):
+                j = columns[kk]
+                u = lr_t * (g * values[kk])
+                if scaled:
+                    u = u / scale
+                w[j] = w[j] - u
+        if opt.fit_intercept:
+            intercept = intercept - lr_t * g
+        if averaged == 1:
+            for j in range(d):
+                avg[j] = scale * w[j]
+            avg_b[0] = intercept
+            P = 1
+            R = 0
+        elif averaged >= 2:
+            mu = <floating>(1.0 / <double>averaged)
+            # (a working-dtype 1: Cython writes a literal 1 as the double 1.0,
+            # which would make this a float64 expression for float32 data)
+            P = P * (one - mu)
+            R = R + (mu * scale) / P
+            avg_b[0] = avg_b[0] + mu * (intercept - avg_b[0])
+            pending = True
+            if P < AVERAGE_FOLD_BELOW:
+                fold_average(avg, w, P, R, d)
+                P = 1
+                R = 0
+                pending = False
+    # The epoch ends with the average and the weights as plain vectors.
+    if pending:
+        fold_average(avg, w, P, R, d)
+    if scaled:
+        for j in range(d):
+            w[j] = w[j] * scale
+    b[0] = intercept
+    prog.step = step
+    return epoch_loss
+
+
 cdef inline double sgd_samples(const floating* X, const floating* y, const floating* sw,
                                floating* w, floating* b, const Py_ssize_t* order,
                                Py_ssize_t n, Py_ssize_t d, const Options* opt,
@@ -613,6 +816,8 @@ cdef inline double sgd_samples(const floating* X, const floating* y, const float
     cdef Py_ssize_t step = prog.step
     cdef double rate = scheduled_rate(opt, prog, step + 1)
     cdef bint rate_per_step = opt.schedule == SCHEDULE_INVSCALING
+    cdef bint averaging = opt.average != 0
+    cdef Py_ssize_t averaged
     # The first bytes of a row are enough: by then the hardware streams the rest.
     cdef Py_ssize_t prefetch_bytes = min(d * <Py_ssize_t>sizeof(floating),
                                          <Py_ssize_t>PREFETCH_BYTES)
@@ -641,18 +846,57 @@ cdef inline double sgd_samples(const floating* X, const floating* y, const float
             for j in range(d):
                 grad[j] = g * x[j]
             optimizer_step(w, &intercept, grad, g, <floating*>buf.state, d, opt, rate, step)
+        if averaging:
+            averaged = n_averaged(opt, step)
+            if averaged:
+                average_step(<floating*>buf.average, <floating*>buf.average_b, w, intercept,
+                             d, averaged)
     b[0] = intercept
     prog.step = step
     return epoch_loss
 
 
-cdef double sgd_epoch(const floating* X, const floating* y, const floating* sw, floating* w,
+cdef double sgd_epoch(const Rows* X, const floating* y, const floating* sw, floating* w,
                       floating* b, const Py_ssize_t* order, Py_ssize_t n, Py_ssize_t d,
                       const Options* opt, Progress* prog, Buffers* buf) noexcept nogil:
     """One epoch of per-sample SGD; returns the summed loss, updates w and b."""
+    cdef const floating* dense = <const floating*>X.values
+    if X.sparse:
+        return sparse_sgd_samples(X, y, sw, w, b, order, n, d, opt, prog, buf)
     if opt.shuffle:
-        return sgd_samples(X, y, sw, w, b, order, n, d, opt, prog, buf, True)
-    return sgd_samples(X, y, sw, w, b, order, n, d, opt, prog, buf, False)
+        return sgd_samples(dense, y, sw, w, b, order, n, d, opt, prog, buf, True)
+    return sgd_samples(dense, y, sw, w, b, order, n, d, opt, prog, buf, False)
+
+
+cdef void sparse_chunk_sums(const Rows* X, const floating* y, const floating* sw,
+                            const floating* w, floating b, const Py_ssize_t* rows,
+                            Py_ssize_t n_rows, Py_ssize_t d, const Options* opt,
+                            floating* out) noexcept nogil:
+    """``chunk_sums`` for CSR rows: one row at a time, adding only stored columns.
+
+    Skipped columns would add ``g * 0``, which changes no sum, so the sums
+    equal those of the rows' dense copies.
+    """
+    cdef const floating* values
+    cdef const int* columns
+    cdef floating loss, g
+    cdef floating sum_b = 0, sum_loss = 0
+    cdef Py_ssize_t k, kk, i, start, nnz
+    memset(out, 0, d * sizeof(floating))
+    for k in range(n_rows):
+        i = rows[k]
+        start = X.starts[i]
+        nnz = X.starts[i + 1] - start
+        values = <const floating*>X.values + start
+        columns = X.columns + start
+        loss = weighted_loss(opt.loss, <floating>opt.loss_param, opt.has_weights,
+                             sparse_dot(w, values, columns, nnz) + b, y, sw, i, &g)
+        sum_loss = sum_loss + loss
+        for kk in range(nnz):
+            out[columns[kk]] = out[columns[kk]] + g * values[kk]
+        sum_b = sum_b + g
+    out[d] = sum_b
+    out[d + 1] = sum_loss
 
 
 cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
@@ -721,7 +965,7 @@ def threads_for_round(Py_ssize_t n_chunks, Py_ssize_t d, int n_threads):
     return round_threads(n_chunks, d, n_threads)
 
 
-cdef inline void sum_chunk_of_group(const floating* X, const floating* y, const floating* sw,
+cdef inline void sum_chunk_of_group(const Rows* X, const floating* y, const floating* sw,
                                     const floating* w, floating b, const Py_ssize_t* rows,
                                     Py_ssize_t m, Py_ssize_t d, Py_ssize_t chunk,
                                     Py_ssize_t slot, const Options* opt,
@@ -730,11 +974,14 @@ cdef inline void sum_chunk_of_group(const floating* X, const floating* y, const 
     cdef Py_ssize_t start = chunk * CHUNK_ROWS
     cdef floating* out = (<floating*>buf.grad if chunk == 0
                           else <floating*>buf.slots + slot * (d + 2))
-    chunk_sums(X, y, sw, w, b, rows + start, min(m - start, <Py_ssize_t>CHUNK_ROWS), d, opt,
-               out)
+    cdef Py_ssize_t size = min(m - start, <Py_ssize_t>CHUNK_ROWS)
+    if X.sparse:
+        sparse_chunk_sums(X, y, sw, w, b, rows + start, size, d, opt, out)
+    else:
+        chunk_sums(<const floating*>X.values, y, sw, w, b, rows + start, size, d, opt, out)
 
 
-cdef floating group_update(const floating* X, const floating* y, const floating* sw,
+cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
                            floating* w, floating* b, const Py_ssize_t* rows, Py_ssize_t m,
                            Py_ssize_t d, const Options* opt, Progress* prog,
                            Buffers* buf) noexcept nogil:
@@ -753,7 +1000,7 @@ cdef floating group_update(const floating* X, const floating* y, const floating*
     cdef floating fm = <floating>m
     cdef double rate
     cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
-    cdef Py_ssize_t first, count, c, j
+    cdef Py_ssize_t first, count, c, j, averaged
     cdef int n_threads
     first = 0
     while first < n_chunks:
@@ -791,10 +1038,13 @@ cdef floating group_update(const floating* X, const floating* y, const floating*
             b[0] = b[0] - lr_t * Gb
     else:
         optimizer_step(w, b, G, Gb, <floating*>buf.state, d, opt, rate, prog.step)
+    averaged = n_averaged(opt, prog.step)
+    if averaged:
+        average_step(<floating*>buf.average, <floating*>buf.average_b, w, b[0], d, averaged)
     return L
 
 
-cdef double group_epoch(const floating* X, const floating* y, const floating* sw,
+cdef double group_epoch(const Rows* X, const floating* y, const floating* sw,
                         floating* w, floating* b, const Py_ssize_t* order, Py_ssize_t n,
                         Py_ssize_t d, const Options* opt, Progress* prog,
                         Buffers* buf) noexcept nogil:
@@ -807,17 +1057,17 @@ cdef double group_epoch(const floating* X, const floating* y, const floating* sw
     return epoch_loss
 
 
-cdef double validation_loss(const floating* X, const floating* y, const floating* sw,
+cdef double validation_loss(const Rows* X, const floating* y, const floating* sw,
                             const floating* w, floating b, const Py_ssize_t* rows,
                             Py_ssize_t n_rows, Py_ssize_t d,
                             const Options* opt) noexcept nogil:
-    """Mean loss over ``rows`` at the current weights (float64 total, in row order)."""
+    """Mean loss over ``rows`` at weights (w, b) (float64 total, in row order)."""
     cdef double total = 0.0
     cdef floating g
     cdef Py_ssize_t k
     for k in range(n_rows):
         total = total + <double>weighted_loss(opt.loss, <floating>opt.loss_param,
-                                              opt.has_weights, dot(w, X + rows[k] * d, d) + b,
+                                              opt.has_weights, row_dot(w, X, rows[k], d) + b,
                                               y, sw, rows[k], &g)
     return total / <double>n_rows
 
@@ -830,7 +1080,15 @@ cdef bint all_finite(const floating* w, Py_ssize_t d) noexcept nogil:
     return True
 
 
-cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, floating* w,
+cdef void restore_average(const Options* opt, floating* avg, floating* avg_b,
+                          const floating* avg_start, Py_ssize_t d) noexcept nogil:
+    """Put the averages back to their values at the start of the epoch."""
+    if opt.average:
+        memcpy(avg, avg_start, d * sizeof(floating))
+        avg_b[0] = avg_start[d]
+
+
+cdef int epochs_loop(const Rows* X, const floating* y, const floating* sw, floating* w,
                      floating* b, Py_ssize_t* order, Py_ssize_t n,
                      const Py_ssize_t* validation_rows, Py_ssize_t n_validation,
                      uint64_t* rng_state, Progress* prog, double* loss_out, double* lr_out,
@@ -840,9 +1098,15 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
     cdef Py_ssize_t k
     cdef double loss_sum, mean_loss, monitored
     cdef floating b_start
+    cdef floating* avg = <floating*>buf.average
+    cdef floating* avg_b = <floating*>buf.average_b
+    cdef floating* avg_start = <floating*>buf.average_start
     for k in range(max_epochs):
         memcpy(buf.coef_start, w, d * sizeof(floating))
         b_start = b[0]
+        if opt.average:
+            memcpy(avg_start, avg, d * sizeof(floating))
+            avg_start[d] = avg_b[0]
         if opt.shuffle:
             shuffle_in_place(order, n, rng_state)
         lr_out[k] = scheduled_rate(opt, prog, prog.step + 1)
@@ -853,6 +1117,7 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
         if buf.stop:  # interrupted: back to the last completed epoch's weights
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
+            restore_average(opt, avg, avg_b, avg_start, d)
             return STATUS_INTERRUPTED
         mean_loss = loss_sum / <double>n
         loss_out[k] = mean_loss
@@ -861,15 +1126,22 @@ cdef int epochs_loop(const floating* X, const floating* y, const floating* sw, f
         # An overflowing optimizer state (say Adam's squared gradients at inf)
         # would freeze the weights at a finite value: divergence too.
         if not (isfinite(mean_loss) and isfinite(b[0]) and all_finite(w, d) and (
-                opt.plain or all_finite(<floating*>buf.state, STATE_ROWS * (d + 1)))):
+                opt.plain or all_finite(<floating*>buf.state, STATE_ROWS * (d + 1))) and (
+                opt.average == 0 or (isfinite(avg_b[0]) and all_finite(avg, d)))):
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
+            restore_average(opt, avg, avg_b, avg_start, d)
             validation_out[k] = NAN  # not measured
             return STATUS_DIVERGED
         monitored = mean_loss
         if opt.early_stopping:
-            monitored = validation_loss(X, y, sw, w, b[0], validation_rows, n_validation, d,
-                                        opt)
+            # Measured at the weights the fit reports: the average, once it runs.
+            if n_averaged(opt, prog.step):
+                monitored = validation_loss(X, y, sw, avg, avg_b[0], validation_rows,
+                                            n_validation, d, opt)
+            else:
+                monitored = validation_loss(X, y, sw, w, b[0], validation_rows, n_validation,
+                                            d, opt)
             validation_out[k] = monitored
             if not isfinite(monitored):
                 return STATUS_DIVERGED
@@ -931,40 +1203,96 @@ cdef void read_settings(Options* opt, settings, Py_ssize_t n) except *:
     opt.tol = 0.0 if settings.tol is None else settings.tol
     opt.n_iter_no_change = settings.n_iter_no_change
     opt.early_stopping = settings.early_stopping
+    opt.average = settings.average
+    if opt.average < 0:
+        raise ValueError("run_epochs: average must be >= 0")
     if opt.step_size < 1 or opt.max_epochs < 1 or opt.n_iter_no_change < 1:
         raise ValueError("run_epochs: step_size, max_epochs and n_iter_no_change must be >= 1")
 
 
-def run_epochs(const floating[:, ::1] X, const floating[::1] y,
+cdef int read_rows(X, Rows* rows, Py_ssize_t* n_rows, Py_ssize_t* d,
+                   const floating[:, ::1] dense, const floating[::1] values,
+                   const int[::1] columns, const Py_ssize_t[::1] starts) except -1:
+    """Fill ``rows`` from dense X or from CSR arrays, checking the CSR structure.
+
+    The structure is checked here (once per call, O(nnz)) so that no CSR
+    array, however made, can send the loops to memory outside X.
+    """
+    cdef Py_ssize_t i, k, nnz
+    if not rows.sparse:
+        n_rows[0] = dense.shape[0]
+        d[0] = dense.shape[1]
+        rows.values = &dense[0, 0] if n_rows[0] and d[0] else NULL
+        return 0
+    n_rows[0], d[0] = X.shape
+    if starts.shape[0] != n_rows[0] + 1 or starts[0] != 0:
+        raise ValueError("run_epochs: X.indptr does not match X's rows")
+    nnz = starts[n_rows[0]]
+    if nnz > values.shape[0] or nnz > columns.shape[0]:
+        raise ValueError("run_epochs: X.indptr points past X.data or X.indices")
+    for i in range(n_rows[0]):
+        if starts[i + 1] < starts[i]:
+            raise ValueError("run_epochs: X.indptr decreases")
+        for k in range(starts[i], starts[i + 1]):
+            if not 0 <= columns[k] < d[0] or (k > starts[i] and columns[k] <= columns[k - 1]):
+                raise ValueError("run_epochs: X.indices are not sorted, unique columns of X")
+    rows.values = &values[0] if nnz else NULL
+    rows.columns = &columns[0] if nnz else NULL
+    rows.starts = &starts[0]
+    return 0
+
+
+def run_epochs(X, const floating[::1] y,
                const floating[::1] sample_weight, floating[::1] coef,
                floating[::1] intercept, Py_ssize_t[::1] order,
                const Py_ssize_t[::1] validation_rows, uint64_t[::1] rng_state,
-               double[::1] progress, floating[:, ::1] optimizer_state, double[::1] loss_out,
-               double[::1] lr_out, double[::1] validation_out, settings):
+               double[::1] progress, floating[:, ::1] optimizer_state,
+               floating[::1] average_coef, floating[::1] average_intercept,
+               double[::1] loss_out, double[::1] lr_out, double[::1] validation_out, settings):
     """Run up to ``len(loss_out)`` epochs; same contract as ``fastgd.reference.run_epochs``.
 
+    ``X`` is a C-contiguous array of y's dtype or a ``fastgd._sparse.CSRRows``.
     ``coef``, ``intercept`` (length 1), ``order`` (the training rows),
-    ``rng_state`` (length 1), ``progress`` and ``optimizer_state`` are
-    updated in place; ``loss_out``, ``lr_out`` and ``validation_out`` receive
-    each epoch's mean loss, rate and validation loss.  Empty
-    ``sample_weight`` and ``validation_rows`` mean none.  Returns
-    ``(n_run, status)``.  The caller (``fastgd.fit``) has validated every
-    shape and value.
+    ``rng_state`` (length 1), ``progress``, ``optimizer_state`` and the
+    averages are updated in place; ``loss_out``, ``lr_out`` and
+    ``validation_out`` receive each epoch's mean loss, rate and validation
+    loss.  Empty ``sample_weight``, ``validation_rows`` and averages mean
+    none.  Returns ``(n_run, status)``.  The caller (``fastgd.fit``) has
+    validated every shape and value.
     """
-    cdef Py_ssize_t n_rows = X.shape[0]
-    cdef Py_ssize_t d = X.shape[1]
+    cdef Py_ssize_t n_rows, d
     cdef Py_ssize_t n = order.shape[0]
     cdef Py_ssize_t n_validation = validation_rows.shape[0]
     cdef Py_ssize_t k
     cdef Options opt
     cdef Progress prog
     cdef Buffers buf
+    cdef Rows rows
     cdef Py_ssize_t n_run = 0
     cdef int status
     cdef floating[::1] work
     cdef const floating* sw = NULL
+    cdef const floating[:, ::1] dense = None
+    cdef const floating[::1] values = None
+    cdef const int[::1] columns = None
+    cdef const Py_ssize_t[::1] starts = None
+    rows.sparse = not isinstance(X, np.ndarray)
+    rows.columns = NULL
+    rows.starts = NULL
+    if rows.sparse:
+        values = X.data
+        columns = X.indices
+        starts = X.indptr
+    else:
+        dense = X
+    read_rows(X, &rows, &n_rows, &d, dense, values, columns, starts)
     read_settings(&opt, settings, n)
     opt.has_weights = sample_weight.shape[0] > 0
+    # Only the sparse kernels have the lazy and scaled paths: plain SGD,
+    # possibly with (coupled) weight decay.
+    opt.lazy = rows.sparse and opt.method == METHOD_SGD and opt.optimizer == OPTIMIZER_SGD \
+        and opt.momentum == 0 and opt.l1 == 0
+    opt.scaled = opt.lazy and opt.weight_decay != 0
     # The layer above guarantees these; checking them here (once, outside the
     # loops) keeps a direct call with bad shapes or rows from touching stray
     # memory.
@@ -973,6 +1301,8 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y,
             or progress.shape[0] != PROGRESS_SIZE or optimizer_state.shape[0] != STATE_ROWS \
             or optimizer_state.shape[1] != d + 1 \
             or (opt.has_weights and sample_weight.shape[0] != n_rows) \
+            or average_coef.shape[0] != (d if opt.average else 0) \
+            or average_intercept.shape[0] != (1 if opt.average else 0) \
             or lr_out.shape[0] != loss_out.shape[0] \
             or validation_out.shape[0] != loss_out.shape[0] \
             or (opt.early_stopping and n_validation == 0):
@@ -1002,17 +1332,22 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y,
     buf.n_slots = 1 if opt.n_threads == 1 else min(
         SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
         (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
-    work = np.empty((buf.n_slots + 1) * (d + 2) + d,
+    work = np.empty((buf.n_slots + 1) * (d + 2) + d + (d + 1 if opt.average else 0),
                     dtype=np.float32 if floating is float else np.float64)
     buf.grad = &work[0]
     buf.slots = &work[d + 2]
     buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
     buf.state = &optimizer_state[0, 0]
+    buf.average = buf.average_b = buf.average_start = NULL
+    if opt.average:
+        buf.average = &average_coef[0]
+        buf.average_b = &average_intercept[0]
+        buf.average_start = &work[(buf.n_slots + 1) * (d + 2) + d]
     buf.work_since_check = 0
     buf.stop = False
     buf.error_type = buf.error_value = buf.error_traceback = NULL
     with nogil:
-        status = epochs_loop(&X[0, 0], &y[0], sw, &coef[0], &intercept[0], &order[0], n,
+        status = epochs_loop(&rows, &y[0], sw, &coef[0], &intercept[0], &order[0], n,
                              &validation_rows[0] if n_validation else NULL, n_validation,
                              &rng_state[0], &prog, &loss_out[0], &lr_out[0],
                              &validation_out[0], loss_out.shape[0], d, &opt, &buf, &n_run)
@@ -1026,14 +1361,26 @@ def run_epochs(const floating[:, ::1] X, const floating[::1] y,
     return n_run, _Status(status)
 
 
-def predict(const floating[:, ::1] X, const floating[::1] coef, floating intercept,
-            floating[::1] out):
-    """Write ``dot(coef, x) + intercept`` for each row of X into ``out``."""
-    cdef Py_ssize_t n = X.shape[0]
-    cdef Py_ssize_t d = X.shape[1]
-    cdef Py_ssize_t i
+def predict(X, const floating[::1] coef, floating intercept, floating[::1] out):
+    """Write ``dot(coef, x) + intercept`` for each row of X (dense or CSRRows) into ``out``."""
+    cdef Py_ssize_t n, d, i
+    cdef Rows rows
+    cdef const floating[:, ::1] dense = None
+    cdef const floating[::1] values = None
+    cdef const int[::1] columns = None
+    cdef const Py_ssize_t[::1] starts = None
+    rows.sparse = not isinstance(X, np.ndarray)
+    rows.columns = NULL
+    rows.starts = NULL
+    if rows.sparse:
+        values = X.data
+        columns = X.indices
+        starts = X.indptr
+    else:
+        dense = X
+    read_rows(X, &rows, &n, &d, dense, values, columns, starts)
     if d < 1 or coef.shape[0] != d or out.shape[0] != n:
         raise ValueError("predict: inconsistent array shapes")
     with nogil:
         for i in range(n):
-            out[i] = dot(&coef[0], &X[i, 0], d) + intercept
+            out[i] = row_dot(&coef[0], &rows, i, d) + intercept

@@ -52,7 +52,8 @@ def _expected_failed_checks(estimator):
     scale_free = estimator.reduction == "sum" or estimator.optimizer in ("adam", "adamw")
     if one_step_per_epoch and scale_free:
         return {}
-    return {"check_sample_weight_equivalence_on_dense_data": _SAMPLE_WEIGHT_REASON}
+    return {f"check_sample_weight_equivalence_on_{kind}_data": _SAMPLE_WEIGHT_REASON
+            for kind in ("dense", "sparse")}
 
 
 @parametrize_with_checks(
@@ -70,7 +71,8 @@ def test_sklearn_estimator_checks(estimator, check):
 def test_only_the_sample_weight_check_is_marked():
     marked = [_expected_failed_checks(est) for est in
               (GDRegressor(), GDClassifier(), GDClassifier(loss="log"))]
-    assert all(set(m) == {"check_sample_weight_equivalence_on_dense_data"} for m in marked)
+    assert all(set(m) == {"check_sample_weight_equivalence_on_dense_data",
+                          "check_sample_weight_equivalence_on_sparse_data"} for m in marked)
     assert _expected_failed_checks(GDRegressor(method="minibatch", optimizer="adam")) == {}
 
 

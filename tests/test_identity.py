@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,8 @@ def assert_same_bits(a, b):
         assert bits(a.validation_loss_history) == bits(b.validation_loss_history)
     assert (a.n_epochs, a.converged, a.diverged, a.stop_reason) == (
         b.n_epochs, b.converged, b.diverged, b.stop_reason)
+    assert bits(a.unaveraged_coef) == bits(b.unaveraged_coef)
+    assert bits([a.unaveraged_intercept]) == bits([b.unaveraged_intercept])
 
 
 def kernel_builds():
@@ -149,6 +152,8 @@ def full_problems(draw):
         n_iter_no_change=draw(st.integers(1, 3)),
         max_epochs=draw(st.integers(1, 6)),
         early_stopping=n >= 2 and draw(st.booleans()),
+        # Averaging from the first step, or from a later one (perhaps never reached).
+        average=draw(st.sampled_from([False, False, True, 1, 2, 7, 40, 10**6])),
     )
     if draw(st.booleans()):
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -157,6 +162,64 @@ def full_problems(draw):
         weights[rng.integers(n)] = 1.0  # fit refuses all-zero weights
         kwargs["sample_weight"] = weights.astype(X.dtype)
     return X, y, kwargs
+
+
+def lazy_sparse_path(kwargs):
+    """Whether sparse rows take the lazy per-sample path whose rounding differs from
+    dense rows: plain SGD with weight decay or averaging (fastgd.reference.lazy_sgd_samples)."""
+    params = kwargs.get("optimizer_params") or {}
+    return (kwargs.get("method", "sgd") == "sgd" and kwargs.get("optimizer", "sgd") == "sgd"
+            and not params.get("momentum") and not kwargs.get("l1")
+            and bool(kwargs.get("weight_decay") or kwargs.get("average")))
+
+
+@st.composite
+def sparse_problems(draw):
+    """full_problems with a sparse X: CSR, a drawn share of stored values, empty rows."""
+    X, y, kwargs = draw(full_problems())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    density = draw(st.sampled_from([0.02, 0.2, 0.6, 1.0]))
+    dense = np.where(rng.random(X.shape) < density, X, 0).astype(X.dtype)
+    if draw(st.booleans()):
+        dense[rng.random(X.shape[0]) < 0.2] = 0  # rows with no stored value
+    Xs = sp.csr_matrix(dense)
+    if draw(st.booleans()):  # explicitly stored zeros are fine too
+        Xs.data[rng.random(Xs.nnz) < 0.1] = 0
+    if "coef_init" in kwargs and draw(st.booleans()):
+        kwargs["coef_init"] = kwargs["coef_init"].copy()
+    return Xs, y, kwargs
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_problems())
+def test_backends_identical_on_sparse_input(problem):
+    X, y, kwargs = problem
+    assert_all_same_bits(fit_both(X, y, **kwargs))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sparse_problems())
+def test_sparse_input_gives_the_dense_fit(problem):
+    """CSR rows give the same values as their dense copy, except on the lazy path
+    (plain per-sample SGD with weight decay or averaging), which only agrees
+    to rounding; see tests/test_sparse_average.py for that."""
+    X, y, kwargs = problem
+    if lazy_sparse_path(kwargs):
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastgd.DivergenceWarning)
+        sparse = fastgd.fit(X, y, **kwargs)
+        dense = fastgd.fit(X.toarray(), y, **kwargs)
+    assert (sparse.n_epochs, sparse.diverged, sparse.stop_reason) == (
+        dense.n_epochs, dense.diverged, dense.stop_reason)
+    # A diverged epoch's loss may be inf on one and NaN (inf * 0) on the other.
+    last = -1 if dense.diverged else None
+    assert np.array_equal(sparse.loss_history[:last], dense.loss_history[:last])
+    assert np.array_equal(sparse.coef, dense.coef) and sparse.intercept == dense.intercept
+    assert np.array_equal(sparse.unaveraged_coef, dense.unaveraged_coef)
+    if dense.validation_loss_history is not None:
+        assert np.array_equal(sparse.validation_loss_history[:last],
+                              dense.validation_loss_history[:last])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -26,6 +26,8 @@ def test_kernel_codes_mirror_the_python_enums():
     assert codes["PROGRESS_SIZE"] == _options.PROGRESS_SIZE
     assert codes["STATE_ROWS"] == _options.OPTIMIZER_STATE_ROWS
     assert codes["ADAPTIVE_MIN_LR"] == _options.ADAPTIVE_MIN_LR
+    assert codes["SCALE_RESET_BELOW"] == _options.SCALE_RESET_BELOW
+    assert codes["AVERAGE_FOLD_BELOW"] == _options.AVERAGE_FOLD_BELOW
 
 
 SETTINGS = Settings(method=Method.BATCH, lr=0.1, batch_size=4, mean_reduction=True,
@@ -33,7 +35,8 @@ SETTINGS = Settings(method=Method.BATCH, lr=0.1, batch_size=4, mean_reduction=Tr
 
 
 RUNNER_ARGUMENTS = ("X", "y", "sample_weight", "coef", "intercept", "order",
-                    "validation_rows", "rng_state", "progress", "optimizer_state")
+                    "validation_rows", "rng_state", "progress", "optimizer_state",
+                    "average_coef", "average_intercept")
 
 
 def runner_arrays():
@@ -45,7 +48,7 @@ def runner_arrays():
 
 @pytest.mark.parametrize("change", ["y", "coef", "intercept", "rng_state", "empty",
                                     "progress", "optimizer_state", "lr_out", "validation_out",
-                                    "sample_weight"])
+                                    "sample_weight", "average_coef", "average_intercept"])
 def test_direct_kernel_call_with_inconsistent_shapes_raises(change):
     arrays = runner_arrays()
     if change == "empty":

@@ -127,6 +127,9 @@ CASES = {
                                     random_state=0, max_epochs=100,
                                     n_iter_no_change=1000),
     "callback": dict(callback=lambda epoch, *_: epoch < 3, max_epochs=50),
+    "average": dict(average=True, max_epochs=6, lr=0.05),
+    "average_later": dict(average=300, method="minibatch", batch_size=4, max_epochs=9,
+                          weight_decay=0.01),
 }
 
 CLASSIFIER_CASES = {
@@ -235,11 +238,12 @@ def test_file_holds_plain_arrays_only(good_file):
         names = sorted(archive.namelist())
     assert names == sorted(f"{n}.npy" for n in [
         "metadata", "coef", "intercept", "loss_history", "lr_history",
-        "validation_loss_history", "optimizer_state", "progress", "rng_state", "order"])
+        "validation_loss_history", "optimizer_state", "progress", "rng_state", "order",
+        "average_coef", "average_intercept", "unaveraged_coef", "unaveraged_intercept"])
     arrays = members(path)  # allow_pickle=False: nothing in it is pickled
     assert arrays["coef"].dtype == np.float64 and arrays["rng_state"].dtype == np.uint64
     assert arrays["metadata"].dtype == np.uint8 and arrays["order"].dtype == np.int64
-    assert len(result._state) == 4  # the order of the training rows is part of the state
+    assert len(result._state) == 6  # the training rows' order and the averages too
 
 
 def test_loaded_result_continues_like_the_original(tmp_path):
@@ -364,7 +368,7 @@ def test_params_are_normalized_to_plain_python(tmp_path):
     (dict(n_epochs=2.0), "cannot save.*n_epochs is 2.0"),
     (dict(_state=(np.zeros((3, 2)), np.zeros(5), np.zeros(1, np.uint64))),
      "cannot save.*optimizer_state"),
-    (dict(_state=(np.zeros((3, 3)), np.zeros(5))), "cannot save.*three or four arrays"),
+    (dict(_state=(np.zeros((3, 3)), np.zeros(5))), "cannot save.*three, four or six arrays"),
     (dict(_state=(np.zeros((3, 3)), np.zeros(5), np.zeros(1, np.uint64), np.zeros(2))),
      "cannot save.*order has dtype float64"),
 ])
