@@ -31,6 +31,7 @@ EXPECTED_BASELINES = {
     "mini-batch (32) momentum epoch": ["NumPy momentum loop over batches",
                                        "torch.optim.SGD loop (on 320 rows)"],
     "full-batch epoch float32": ["fastgd full-batch epoch on float64"],
+    "sparse log-loss epoch": ["scikit-learn SGDClassifier, max_iter=1"],
     "fixed cost of fit() beyond the kernel (tutorial data": ["budget of 10 us"],
     "two sgd fits in two threads": ["the same fits one after the other"],
 }
@@ -85,7 +86,8 @@ def test_every_workload_and_baseline_has_a_row(quick_run):
     assert [(workload, baseline) for workload, baseline, _ in rows] == expected
     for kind in ("seed fit", "per-sample sgd epoch", "full-batch epoch", "mini-batch (32) epoch",
                  "per-sample adam epoch", "mini-batch (32) momentum epoch",
-                 "full-batch epoch float32", "fixed cost of fit()", "two sgd fits"):
+                 "full-batch epoch float32", "sparse log-loss epoch", "fixed cost of fit()",
+                 "two sgd fits"):
         assert any(workload.startswith(kind) for workload, _, _ in rows)
 
 
@@ -142,6 +144,19 @@ def test_the_optimizer_check_tells_near_settings_apart():
     for params in ({"momentum": 0.9, "nesterov": True}, {"momentum": 0.9, "dampening": 0.1}):
         wrong = benchmarks.fastgd_epoch(p, "minibatch", optimizer_params=params)
         assert not benchmarks.same_weights(wrong, momentum, rtol)
+
+
+def test_the_sparse_check_tells_near_settings_apart():
+    """SGDClassifier's tolerance passes the same updates and fails slightly different ones."""
+    from dataclasses import replace
+
+    p = benchmarks.text_problem(2_000, 10_000)
+    rtol = benchmarks.SPARSE_RTOL
+    fast = benchmarks.fastgd_sparse_log_epoch(p)
+    assert benchmarks.same_weights(benchmarks.sklearn_sparse_log_epoch(p), fast, rtol)
+    for wrong in (replace(p, lr=1.001 * p.lr), replace(p, alpha=2 * p.alpha),
+                  replace(p, alpha=0.0)):
+        assert not benchmarks.same_weights(benchmarks.sklearn_sparse_log_epoch(wrong), fast, rtol)
 
 
 def test_a_baseline_that_computes_something_else_fails_the_command(monkeypatch):

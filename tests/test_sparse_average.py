@@ -343,3 +343,26 @@ def test_exact_solution_of_sparse_input_is_that_of_its_dense_copy():
     X, y = sparse_problem(n=100, d=6, seed=10)
     sparse, dense = fastgd.exact_solution(X, y), fastgd.exact_solution(X.toarray(), y)
     assert np.array_equal(sparse.coef, dense.coef) and sparse.intercept == dense.intercept
+
+
+def test_compiled_layout_check_codes():
+    """0 canonical, 1 in bounds but unsorted or repeated, 2 broken: never a read
+    outside the arrays (the rows' bounds are checked before their columns)."""
+    from fastgd import _kernels
+
+    def layout(indices, indptr, d=3, n_values=None):
+        indices = np.array(indices, dtype=np.int32)
+        n_values = indices.shape[0] if n_values is None else n_values
+        return _kernels.csr_layout(indices, np.array(indptr, dtype=np.intp), d, n_values)
+
+    assert layout([0, 2, 1], [0, 2, 3]) == 0
+    assert layout([], [0, 0, 0]) == 0
+    assert layout([2, 0, 1], [0, 2, 3]) == 1  # unsorted row
+    assert layout([1, 1, 1], [0, 2, 3]) == 1  # repeated column
+    assert layout([0, 3, 1], [0, 2, 3]) == 2  # column outside X
+    assert layout([-1, 2, 1], [0, 2, 3]) == 2
+    assert layout([2, -1, 1], [0, 2, 3]) == 2  # unsorted and outside
+    assert layout([], [0, 5, 0, 0]) == 2  # decreasing with nothing stored
+    assert layout([0, 1], [0, 1, 3]) == 2  # past the indices
+    assert layout([0, 1, 2], [0, 1, 3], n_values=2) == 2  # past the values
+    assert layout([0, 1], [1, 2]) == 2  # not from 0
