@@ -277,7 +277,11 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         arithmetic (weights, predictions, gradients and optimizer state; the
         epoch loss is summed in float64) and is used as it is when
         C-contiguous; anything else is converted once to a C-contiguous
-        float64 copy.
+        float64 copy.  A scipy.sparse matrix or array is fitted as CSR rows
+        (canonical CSR without a copy; other formats converted once), with
+        the same result as its dense copy, except that per-sample plain SGD
+        with ``weight_decay`` or ``average`` rounds differently (it costs
+        O(stored values) per step there); see the README's "Sparse input".
     y : array-like of shape (n_samples,)
         Targets: real values for the regression losses, labels for the
         classification losses (``"log"``: {0, 1}; ``"hinge"`` and
@@ -440,6 +444,21 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     ...                     batch_size=10, optimizer="adam", lr=0.05,
     ...                     schedule="cosine", max_epochs=300, random_state=0)
     >>> bool(result.loss_history[-1] < 1e-3)
+    True
+
+    Sparse rows give the fit of their dense copy:
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> Xs = sp.csr_matrix(np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]))
+    >>> sparse = fastgd.fit(Xs, [1.0, 2.0, 3.0], lr=0.05, max_epochs=20)
+    >>> dense = fastgd.fit(Xs.toarray(), [1.0, 2.0, 3.0], lr=0.05, max_epochs=20)
+    >>> bool((sparse.coef == dense.coef).all())
+    True
+
+    Averaged SGD reports the mean of the weights after each step:
+
+    >>> averaged = fastgd.fit(Xs, [1.0, 2.0, 3.0], lr=0.05, max_epochs=20, average=True)
+    >>> bool((averaged.coef != averaged.unaveraged_coef).any())
     True
 
     Logistic regression on labels {0, 1}:

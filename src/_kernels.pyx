@@ -229,6 +229,14 @@ cdef struct Buffers:
     void* average         # averaged coefficients (d) and intercept (1), or NULL
     void* average_b
     void* average_start   # their values at the start of the epoch (d + 1)
+    # Sparse group updates: for each column, the serial of the chunk and of
+    # the group that last touched it, and the columns a chunk and a group touched.
+    Py_ssize_t* chunk_serial
+    Py_ssize_t* group_serial
+    Py_ssize_t* chunk_columns
+    Py_ssize_t* group_columns
+    Py_ssize_t chunks_summed  # this call's chunks and groups so far: the serials
+    Py_ssize_t groups_summed
 
 
 cdef struct Rows:
@@ -913,37 +921,6 @@ cdef double sgd_epoch(const Rows* X, const floating* y, const floating* sw, floa
     return sgd_samples(dense, y, sw, w, b, order, n, d, opt, prog, buf, False)
 
 
-cdef void sparse_chunk_sums(const Rows* X, const floating* y, const floating* sw,
-                            const floating* w, floating b, const Py_ssize_t* rows,
-                            Py_ssize_t n_rows, Py_ssize_t d, const Options* opt,
-                            floating* out) noexcept nogil:
-    """``chunk_sums`` for CSR rows: one row at a time, adding only stored columns.
-
-    Skipped columns would add ``g * 0``, which changes no sum, so the sums
-    equal those of the rows' dense copies.
-    """
-    cdef const floating* values
-    cdef const int* columns
-    cdef floating loss, g
-    cdef floating sum_b = 0, sum_loss = 0
-    cdef Py_ssize_t k, kk, i, start, nnz
-    memset(out, 0, d * sizeof(floating))
-    for k in range(n_rows):
-        i = rows[k]
-        start = X.starts[i]
-        nnz = X.starts[i + 1] - start
-        values = <const floating*>X.values + start
-        columns = X.columns + start
-        loss = weighted_loss(opt.loss, <floating>opt.loss_param, opt.has_weights,
-                             sparse_dot(w, values, columns, nnz) + b, y, sw, i, &g)
-        sum_loss = sum_loss + loss
-        for kk in range(nnz):
-            out[columns[kk]] = out[columns[kk]] + g * values[kk]
-        sum_b = sum_b + g
-    out[d] = sum_b
-    out[d + 1] = sum_loss
-
-
 cdef void chunk_sums(const floating* X, const floating* y, const floating* sw,
                      const floating* w, floating b, const Py_ssize_t* rows,
                      Py_ssize_t n_rows, Py_ssize_t d, const Options* opt,
@@ -1019,11 +996,8 @@ cdef inline void sum_chunk_of_group(const Rows* X, const floating* y, const floa
     cdef Py_ssize_t start = chunk * CHUNK_ROWS
     cdef floating* out = (<floating*>buf.grad if chunk == 0
                           else <floating*>buf.slots + slot * (d + 2))
-    cdef Py_ssize_t size = min(m - start, <Py_ssize_t>CHUNK_ROWS)
-    if X.sparse:
-        sparse_chunk_sums(X, y, sw, w, b, rows + start, size, d, opt, out)
-    else:
-        chunk_sums(<const floating*>X.values, y, sw, w, b, rows + start, size, d, opt, out)
+    chunk_sums(<const floating*>X.values, y, sw, w, b, rows + start,
+               min(m - start, <Py_ssize_t>CHUNK_ROWS), d, opt, out)
 
 
 cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
@@ -1089,6 +1063,109 @@ cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
     return L
 
 
+cdef floating sparse_group_update(const Rows* X, const floating* y, const floating* sw,
+                                  floating* w, floating* b, const Py_ssize_t* rows,
+                                  Py_ssize_t m, Py_ssize_t d, const Options* opt,
+                                  Progress* prog, Buffers* buf) noexcept nogil:
+    """``group_update`` for CSR rows, in O(stored values) for plain SGD.
+
+    The same sums in the same order: each chunk of CHUNK_ROWS rows sums its
+    rows' ``g * x[j]`` from 0 in row order (into ``chunk``), and the group's
+    sums add the chunks' in chunk order; a column a chunk does not touch
+    would add its zero sum, which changes nothing, so only the touched
+    columns are added (the first chunk's sums are copied, as in the dense
+    kernel).  ``G`` and ``chunk`` hold zeros between uses: only the touched
+    columns are written and cleared.  The plain update touches only those
+    columns too; any other optimizer updates every coefficient from the full
+    gradient.  One thread: the work is too small to share.
+    """
+    cdef floating* G = <floating*>buf.grad
+    cdef floating* chunk = <floating*>buf.slots
+    cdef Py_ssize_t* chunk_serial = buf.chunk_serial
+    cdef Py_ssize_t* group_serial = buf.group_serial
+    cdef Py_ssize_t* chunk_columns = buf.chunk_columns
+    cdef Py_ssize_t* group_columns = buf.group_columns
+    cdef const floating* data = <const floating*>X.values
+    cdef const floating* values
+    cdef const int* columns
+    cdef floating g, loss, sum_b, sum_loss, Gb = 0, L = 0, lr_t
+    cdef floating fm = <floating>m
+    cdef double rate
+    cdef Py_ssize_t c = 0, k, kk, i, j, t, start, nnz, n_chunk, work, serial
+    cdef Py_ssize_t n_group = 0, averaged
+    cdef Py_ssize_t group = buf.groups_summed
+    buf.groups_summed += 1
+    while c < m:
+        serial = buf.chunks_summed
+        buf.chunks_summed += 1
+        sum_b = 0
+        sum_loss = 0
+        n_chunk = 0
+        work = 0
+        for k in range(c, min(m, c + CHUNK_ROWS)):
+            i = rows[k]
+            start = X.starts[i]
+            nnz = X.starts[i + 1] - start
+            values = data + start
+            columns = X.columns + start
+            loss = weighted_loss(opt.loss, <floating>opt.loss_param, opt.has_weights,
+                                 sparse_dot(w, values, columns, nnz) + b[0], y, sw, i, &g)
+            sum_loss = sum_loss + loss
+            for kk in range(nnz):
+                j = columns[kk]
+                if chunk_serial[j] != serial:
+                    chunk_serial[j] = serial
+                    chunk_columns[n_chunk] = j
+                    n_chunk += 1
+                chunk[j] = chunk[j] + g * values[kk]
+            sum_b = sum_b + g
+            work += nnz + 1
+        for t in range(n_chunk):
+            j = chunk_columns[t]
+            if group_serial[j] != group:
+                group_serial[j] = group
+                group_columns[n_group] = j
+                n_group += 1
+                G[j] = chunk[j]  # the first chunk to touch j: 0 + its sum, exactly
+            else:
+                G[j] = G[j] + chunk[j]
+            chunk[j] = 0
+        if c == 0:
+            Gb = sum_b
+            L = sum_loss
+        else:
+            Gb = Gb + sum_b
+            L = L + sum_loss
+        if interrupted(buf, work):
+            buf.stop = True  # the group's sums are incomplete: no update
+            for t in range(n_group):
+                G[group_columns[t]] = 0
+            return 0
+        c += CHUNK_ROWS
+    prog.step += 1
+    rate = scheduled_rate(opt, prog, prog.step)
+    lr_t = <floating>rate
+    if opt.mean_reduction:
+        for t in range(n_group):
+            j = group_columns[t]
+            G[j] = G[j] / fm
+        Gb = Gb / fm
+    if opt.plain:
+        for t in range(n_group):
+            j = group_columns[t]
+            w[j] = w[j] - lr_t * G[j]
+        if opt.fit_intercept:
+            b[0] = b[0] - lr_t * Gb
+    else:
+        optimizer_step(w, b, G, Gb, <floating*>buf.state, d, opt, rate, prog.step)
+    for t in range(n_group):
+        G[group_columns[t]] = 0
+    averaged = n_averaged(opt, prog.step)
+    if averaged:
+        average_step(<floating*>buf.average, <floating*>buf.average_b, w, b[0], d, averaged)
+    return L
+
+
 cdef double group_epoch(const Rows* X, const floating* y, const floating* sw,
                         floating* w, floating* b, const Py_ssize_t* order, Py_ssize_t n,
                         Py_ssize_t d, const Options* opt, Progress* prog,
@@ -1096,8 +1173,14 @@ cdef double group_epoch(const Rows* X, const floating* y, const floating* sw,
     cdef double epoch_loss = 0.0
     cdef Py_ssize_t start = 0
     while start < n and not buf.stop:
-        epoch_loss = epoch_loss + <double>group_update(
-            X, y, sw, w, b, order + start, min(opt.group_size, n - start), d, opt, prog, buf)
+        if X.sparse:
+            epoch_loss = epoch_loss + <double>sparse_group_update(
+                X, y, sw, w, b, order + start, min(opt.group_size, n - start), d, opt, prog,
+                buf)
+        else:
+            epoch_loss = epoch_loss + <double>group_update(
+                X, y, sw, w, b, order + start, min(opt.group_size, n - start), d, opt, prog,
+                buf)
         start += opt.group_size
     return epoch_loss
 
@@ -1361,6 +1444,8 @@ def run_epochs(X, const floating[::1] y,
     cdef Py_ssize_t n_run = 0
     cdef int status
     cdef floating[::1] work
+    cdef Py_ssize_t[::1] index_work
+    cdef bint sparse_groups
     cdef const floating* sw = NULL
     cdef const floating[:, ::1] dense = None
     cdef const floating[::1] values = None
@@ -1419,11 +1504,22 @@ def run_epochs(X, const floating[::1] y,
     # much steadier.
     # Never more slots than a group has chunks, so memory stays bounded by the
     # data whatever n_threads says.
-    buf.n_slots = 1 if opt.n_threads == 1 else min(
+    buf.n_slots = 1 if opt.n_threads == 1 or rows.sparse else min(
         SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
         (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
-    work = np.empty((buf.n_slots + 1) * (d + 2) + d + (d + 1 if opt.average else 0),
-                    dtype=np.float32 if floating is float else np.float64)
+    sparse_groups = rows.sparse and opt.method != METHOD_SGD
+    # (zeros: the sparse group update keeps its sums at zero between uses)
+    work = (np.zeros if sparse_groups else np.empty)(
+        (buf.n_slots + 1) * (d + 2) + d + (d + 1 if opt.average else 0),
+        dtype=np.float32 if floating is float else np.float64)
+    buf.chunk_serial = buf.group_serial = buf.chunk_columns = buf.group_columns = NULL
+    buf.chunks_summed = buf.groups_summed = 0
+    if sparse_groups:
+        index_work = np.full(4 * d, -1, dtype=np.intp)
+        buf.chunk_serial = &index_work[0]
+        buf.group_serial = &index_work[d]
+        buf.chunk_columns = &index_work[2 * d]
+        buf.group_columns = &index_work[3 * d]
     buf.grad = &work[0]
     buf.slots = &work[d + 2]
     buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
