@@ -11,6 +11,7 @@ a sparse object, so ``import fastgd`` never imports scipy.
 """
 import copy
 import sys
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +22,8 @@ MAX_COLUMNS = np.iinfo(np.int32).max
 # Errors scipy's check_format can raise on a corrupted structure: ValueError for
 # what it checks, the others for attributes of the wrong kind altogether.
 _STRUCTURE_ERRORS = (ValueError, TypeError, IndexError, AttributeError, OverflowError)
+# ... and what a corrupted DOK, LIL, COO or DIA object makes a conversion raise.
+_CONVERSION_ERRORS = _STRUCTURE_ERRORS + (KeyError, RuntimeWarning)
 
 
 class CSRRows(NamedTuple):
@@ -194,6 +197,8 @@ def check_csr(X, name="X", *, n_features=None, dtype=None):
     if len(shape) != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix of shape (n_samples, "
                          f"n_features), got {len(shape)}-D with shape {shape}")
+    if min(shape) < 0:
+        raise ValueError(f"{name} has a negative shape {shape}")
     if shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {shape}); at least 1 is needed")
     if shape[1] == 0:
@@ -313,15 +318,29 @@ def _checked_csr(X, name):
     column indices out of range are found).
     """
     fmt = X.format
-    if fmt in ("csc", "bsr"):
-        X = _checked_compressed(X, name)
-    elif fmt == "coo":
-        _check_coo(X, name)
-    elif fmt == "dia":
-        _check_dia(X, name)
-    elif fmt == "lil":
-        _check_lil(X, name)
-    return _checked_compressed(X if fmt == "csr" else X.tocsr(), name)
+    # Whatever a corrupted object makes the checks or scipy's conversion raise
+    # (a DOK key that is not a pair, a LIL row that is not a list, values of a
+    # dtype scipy cannot convert, an overflowing cast) becomes a ValueError
+    # naming the argument.  MemoryError and the like pass through.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            if fmt in ("csc", "bsr"):
+                X = _checked_compressed(X, name)
+            elif fmt == "coo":
+                _check_coo(X, name)
+            elif fmt == "dia":
+                _check_dia(X, name)
+            elif fmt == "lil":
+                _check_lil(X, name)
+            if fmt not in ("csr", "csc", "bsr") and X.dtype == np.float16:
+                # scipy converts few formats of float16 data; float64 holds it exactly.
+                X = X.astype(np.float64)
+            return _checked_compressed(X if fmt == "csr" else X.tocsr(), name)
+    except _CONVERSION_ERRORS as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(f"{name} "):
+            raise
+        raise ValueError(f"{name} is not a valid {fmt.upper()} matrix: {exc}") from None
 
 
 def _index_array(arr, what, name, fmt):
