@@ -280,16 +280,16 @@ def sample_loss(kind, p, t, param, scalar):
     >>> sample_loss(Loss.HINGE, 0.5, -1.0, 0.0, float)
     (1.5, 1.0)
     """
-    zero = scalar(0)
+    zero, one, half = scalar(0), scalar(1), scalar(0.5)
     if kind == Loss.SQUARED:
         r = p - t
-        return r * r, 2 * r
+        return r * r, scalar(2) * r
     if kind == Loss.HUBER:
         r = p - t
         a = abs(r)
         if a <= param:
-            return 0.5 * r * r, r
-        return param * a - 0.5 * param * param, (param if r > 0 else -param)
+            return half * r * r, r
+        return param * a - half * param * param, (param if r > 0 else -param)
     if kind == Loss.EPSILON_INSENSITIVE:
         r = p - t
         a = abs(r)
@@ -304,16 +304,16 @@ def sample_loss(kind, p, t, param, scalar):
     if kind == Loss.HINGE:
         z = p * t
         if z <= 1:
-            return 1 - z, -t
+            return one - z, -t
         return zero, zero
     if kind == Loss.MODIFIED_HUBER:
         z = p * t
         if z >= 1:
             return zero, zero
         if z >= -1:
-            u = 1 - z
-            return u * u, (-2 * t) * u
-        return -4 * z, -4 * t
+            u = one - z
+            return u * u, (scalar(-2) * t) * u
+        return scalar(-4) * z, scalar(-4) * t
     raise ValueError(f"unknown loss code {kind}")
 
 
@@ -643,7 +643,7 @@ def lazy_sgd_samples(X, y, sample_weight, w, b, order, run):
             P, R = one, zero
         elif k >= 2:
             mu = scalar(1.0 / k)
-            P = P * (1 - mu)
+            P = P * (one - mu)
             R = R + (mu * scale) / P
             run.average_b = run.average_b + mu * (b - run.average_b)
             pending = True

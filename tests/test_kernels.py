@@ -133,6 +133,32 @@ def test_spin_setting_does_not_leak_into_the_environment(tmp_path):
     assert proc.stdout.strip() == "False"
 
 
+LIBGOMP_SPIN = """\
+import fastgd
+print(any('libgomp' in line for line in open('/proc/self/maps')))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/maps is Linux's")
+def test_short_spin_reaches_libgomp(tmp_path):
+    """GOMP_SPINCOUNT, set only around the kernels' import, is the one libgomp read
+    (also when the runtime is the copy auditwheel bundles in a wheel's fastgd.libs/);
+    a setting of the user's own wins.  OMP_DISPLAY_ENV=VERBOSE makes libgomp print
+    the settings it took, on stderr, as it loads."""
+    if not _kernels.OPENMP:
+        pytest.skip("kernels built without OpenMP")
+    proc = run_python(LIBGOMP_SPIN, tmp_path, GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None,
+                      OMP_DISPLAY_ENV="VERBOSE")
+    assert proc.returncode == 0, proc.stderr
+    if proc.stdout.strip() != "True":
+        pytest.skip("the OpenMP runtime is not GNU libgomp")
+    assert f"GOMP_SPINCOUNT = '{fastgd._native._SHORT_SPIN}'" in proc.stderr, proc.stderr
+    proc = run_python(LIBGOMP_SPIN, tmp_path, GOMP_SPINCOUNT="5", OMP_WAIT_POLICY=None,
+                      OMP_DISPLAY_ENV="VERBOSE")
+    assert proc.returncode == 0, proc.stderr
+    assert "GOMP_SPINCOUNT = '5'" in proc.stderr, proc.stderr
+
+
 def test_default_threads_follow_openmp(tmp_path):
     proc = run_python("import fastgd._native as n; print(n.kernels.default_threads())",
                       tmp_path, OMP_NUM_THREADS="3")
