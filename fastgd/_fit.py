@@ -250,6 +250,26 @@ class FitResult:
             return 1.0 / (1.0 + np.exp(-scores))
 
 
+class ExternalRows:
+    """Training rows held elsewhere, with a runner of their own (``fastgd.dask``).
+
+    Passed to :func:`fit` as X (y and sample_weight None): it has ``shape``,
+    ``dtype`` and ``size`` like an array and has checked its rows, targets
+    and weights itself; ``run_epochs`` has the epoch runners' signature and
+    contract, for X, y and sample_weight placeholders.
+    """
+
+    shape = (0, 0)
+    dtype = np.dtype(np.float64)
+
+    @property
+    def size(self):
+        return self.shape[0] * self.shape[1]
+
+    def run_epochs(self, *state_and_outputs):
+        raise NotImplementedError
+
+
 #: The epoch runners of the two backends share one signature and one contract.
 _RUNNERS = {"cython": _kernels.run_epochs, "python": reference.run_epochs}
 
@@ -478,14 +498,19 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     # are flat somewhere can hide such a value (a NaN target under
     # epsilon_insensitive gives a loss and gradient of 0), so for them the
     # scan is done first.
-    X = check.check_X(X, finite=False)
-    n_samples, n_features = X.shape
-    loss_spec, loss_param = check.check_loss(loss, loss_params)
-    scan_first = not loss_spec.propagates_nonfinite
-    y = check.check_y(y, n_samples, finite=scan_first, dtype=X.dtype)
-    if scan_first:
-        check.check_finite(X, "X")
-    y = check.check_labels(y, loss_spec, loss)
+    external = isinstance(X, ExternalRows)
+    if external:  # fastgd.dask: rows, targets and weights checked where they are
+        n_samples, n_features = X.shape
+        loss_spec, loss_param = check.check_loss(loss, loss_params)
+    else:
+        X = check.check_X(X, finite=False)
+        n_samples, n_features = X.shape
+        loss_spec, loss_param = check.check_loss(loss, loss_params)
+        scan_first = not loss_spec.propagates_nonfinite
+        y = check.check_y(y, n_samples, finite=scan_first, dtype=X.dtype)
+        if scan_first:
+            check.check_finite(X, "X")
+        y = check.check_labels(y, loss_spec, loss)
     lr = check.check_real(lr, "lr", positive=True)
     max_epochs = check.check_int(max_epochs, "max_epochs", minimum=1)
     early_stopping = check.check_bool(early_stopping, "early_stopping")
@@ -517,7 +542,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     coef = check.check_coef_init(coef_init, n_features, X.dtype)
     intercept = check.check_1d([check.check_real(intercept_init, "intercept_init")],
                                "intercept_init", X.dtype)
-    sample_weight = check.check_sample_weight(sample_weight, n_samples, X.dtype)
+    if not external:
+        sample_weight = check.check_sample_weight(sample_weight, n_samples, X.dtype)
     if X.dtype == np.float32:
         check.check_float32_rate(settings.lr)
     backend = check.check_backend(backend)
@@ -532,7 +558,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     else:
         order = np.arange(n_samples, dtype=np.intp)
         validation_rows = np.empty(0, dtype=np.intp)
-    run_epochs = _RUNNERS[backend]
+    run_epochs = X.run_epochs if external else _RUNNERS[backend]
     state = run_state(X, y, settings, coef=coef, intercept=intercept,
                       sample_weight=sample_weight, order=order,
                       validation_rows=validation_rows, seed=seed)
@@ -592,7 +618,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                 bar.update(n_run)
                 if n_run:
                     bar.set_postfix(loss=f"{loss_block[n_run - 1]:.4g}", refresh=False)
-            if n_epochs == 0 and status == Status.DIVERGED and n_run == 1:
+            if n_epochs == 0 and status == Status.DIVERGED and n_run == 1 and not external:
                 check.check_finite(X, "X")
                 check.check_finite(y, "y")
             n_epochs += n_run

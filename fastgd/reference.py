@@ -112,6 +112,21 @@ Epoch
     ``loss``, a group update adds its group loss ``L``, in order.  The mean
     epoch loss is ``epoch_loss / n`` with n the number of training rows.
 
+Row blocks (``blocks``, :mod:`fastgd.dask`)
+    When the rows are split into consecutive blocks of given sizes (a dask
+    array's row chunks), a group's chunks never cross a block: each block's
+    rows are cut into chunks of ``CHUNK_ROWS`` from the block's first row
+    (so the last chunk of a block may be short), and the group's sums add
+    all chunks in row order as above.  With every block but the last a
+    multiple of ``CHUNK_ROWS`` rows, these are exactly the chunks without
+    blocks.  ``"batch"`` takes all rows as one group (no shuffle).
+    ``"minibatch"`` visits the blocks in order and each block's rows apart:
+    its rows in row order, shuffled (with ``shuffle=True``) by
+    :func:`shuffle_in_place` from that order with the fit's one generator,
+    block after block, then cut into groups of ``batch_size`` (the block's
+    last group smaller; a block of fewer rows is one group).  The epoch loss
+    adds the group losses in that order.
+
 Sparse rows (CSR)
     A row of a CSR X is its stored columns (strictly increasing) and values.
     Its prediction is :func:`sparse_dot`: the same eight partial sums, fed
@@ -657,19 +672,33 @@ def lazy_sgd_samples(X, y, sample_weight, w, b, order, run):
     return b, epoch_loss
 
 
-def group_sums(X, y, sample_weight, w, b, rows, run):
+def chunk_bounds(n_rows, blocks=None):
+    """``(start, stop)`` of each chunk of a group of ``n_rows`` rows: CHUNK_ROWS
+    rows each, restarting at each block's first row when ``blocks`` (row
+    counts summing to ``n_rows``) is given."""
+    bounds = []
+    first = 0
+    for size in (n_rows,) if blocks is None else blocks:
+        bounds += [(first + a, first + min(a + CHUNK_ROWS, size))
+                   for a in range(0, size, CHUNK_ROWS)]
+        first += size
+    return bounds
+
+
+def group_sums(X, y, sample_weight, w, b, rows, run, blocks=None):
     """Chunked sums over ``rows`` of ``g * x``, ``g`` and the loss, at fixed weights.
 
     Returns ``(G, Gb, L)``.  This is the fused gradient: each row's loss and
-    its contribution are computed in the same visit to the row.
+    its contribution are computed in the same visit to the row.  The chunks
+    are :func:`chunk_bounds` ``(len(rows), blocks)``.
     """
     zero = run.scalar(0)
     G = Gb = L = None
-    for start in range(0, len(rows), CHUNK_ROWS):
+    for start, stop in chunk_bounds(len(rows), blocks):
         chunk_G = [zero] * len(w)
         chunk_Gb = zero
         chunk_L = zero
-        for i in rows[start:start + CHUNK_ROWS]:
+        for i in rows[start:stop]:
             loss, g = run.loss(X, y, sample_weight, w, b, i)
             chunk_L = chunk_L + loss
             for j, v in entries(X[i]):
@@ -685,13 +714,14 @@ def group_sums(X, y, sample_weight, w, b, rows, run):
     return G, Gb, L
 
 
-def group_epoch(X, y, sample_weight, w, b, state, order, run, group_size):
-    """One epoch of group updates (mini-batch or full batch); returns ``(b, loss_sum)``."""
-    epoch_loss = 0.0
+def group_epoch(X, y, sample_weight, w, b, state, order, run, group_size, epoch_loss=0.0,
+                blocks=None):
+    """Group updates over ``order`` (an epoch of mini-batches or the full batch,
+    or one block's part of an epoch); returns ``(b, epoch_loss + the group losses)``."""
     for start in range(0, len(order), group_size):
         rows = order[start:start + group_size]
         m = run.scalar(len(rows))
-        G, Gb, L = group_sums(X, y, sample_weight, w, b, rows, run)
+        G, Gb, L = group_sums(X, y, sample_weight, w, b, rows, run, blocks)
         epoch_loss = epoch_loss + float(L)
         if run.settings.mean_reduction:
             G = [v / m for v in G]
@@ -699,6 +729,21 @@ def group_epoch(X, y, sample_weight, w, b, state, order, run, group_size):
         b = run.update(w, b, G, Gb, state)
         run.averages(w, b)
     return b, epoch_loss
+
+
+def block_minibatch_epoch(X, y, sample_weight, w, b, state, rng, run, blocks):
+    """A mini-batch epoch over row blocks, block after block (see "Row blocks");
+    returns ``(b, epoch_loss, rng)``."""
+    epoch_loss = 0.0
+    first = 0
+    for size in blocks:
+        order = list(range(first, first + size))
+        if run.settings.shuffle:
+            rng = shuffle_in_place(order, rng)
+        b, epoch_loss = group_epoch(X, y, sample_weight, w, b, state, order, run,
+                                    run.settings.update_size(size), epoch_loss)
+        first += size
+    return b, epoch_loss, rng
 
 
 def validation_loss(X, y, sample_weight, w, b, rows, run):
@@ -709,6 +754,26 @@ def validation_loss(X, y, sample_weight, w, b, rows, run):
     return total / len(rows)
 
 
+def epoch_verdict(run, settings, mean_loss, monitored):
+    """Stopping rules 3 and 4 after a finite epoch: the Status to stop with, or None.
+
+    Updates the plateau count, the best loss and the adaptive rate in ``run``.
+    """
+    if settings.stop_loss is not None and mean_loss < settings.stop_loss:
+        return Status.CONVERGED
+    if settings.monitors_plateau:
+        tol = 0.0 if settings.tol is None else settings.tol
+        run.stall = run.stall + 1 if monitored > run.best - tol else 0
+        run.best = min(run.best, monitored)
+        if run.stall >= settings.n_iter_no_change:
+            if settings.schedule == Schedule.ADAPTIVE and run.adaptive_rate > ADAPTIVE_MIN_LR:
+                run.adaptive_rate = run.adaptive_rate / 5.0
+                run.stall = 0
+            else:
+                return Status.NO_IMPROVEMENT
+    return None
+
+
 def _all_finite(w, b, loss, state, plain):
     return (math.isfinite(loss) and math.isfinite(b) and all(math.isfinite(v) for v in w)
             and (plain or all(math.isfinite(v) for row in state for v in row)))
@@ -716,7 +781,7 @@ def _all_finite(w, b, loss, state, plain):
 
 def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng_state,
                progress, optimizer_state, average_coef, average_intercept, loss_out, lr_out,
-               validation_out, settings):
+               validation_out, settings, blocks=None):
     """Run up to ``len(loss_out)`` epochs; the backend-independent signature.
 
     Parameters
@@ -749,6 +814,11 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
         Receive each epoch's mean loss, its first step's rate, and (with early
         stopping) its validation loss.
     settings : fastgd._options.Settings
+    blocks : sequence of int, optional
+        Row counts of consecutive row blocks (see "Row blocks" above: how
+        :mod:`fastgd.dask` runs on a dask array's row chunks), for
+        ``"batch"`` and ``"minibatch"`` with all rows in order and no early
+        stopping.  None: one block.
 
     Returns
     -------
@@ -787,7 +857,14 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
         run.average_b = scalar(average_intercept[0])
     n = len(order_l)
     group_size = settings.update_size(n)
-    tol = 0.0 if settings.tol is None else settings.tol
+    if blocks is not None:
+        blocks = [int(size) for size in blocks]
+        if (settings.method == Method.SGD or settings.early_stopping or sparse
+                or sum(blocks) != n or min(blocks) < 1 or order_l != list(range(n))
+                or (settings.method == Method.BATCH and settings.shuffle)):
+            raise ValueError("blocks: batch or minibatch over dense rows in order, no "
+                             "shuffle for batch, no early stopping, block sizes >= 1 "
+                             "summing to the rows")
     status = Status.RAN_ALL
     n_run = 0
     w_start, b_start = list(w), b
@@ -797,7 +874,7 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
             w_start, b_start = list(w), b
             if averaging:
                 avg_start, avg_b_start = list(run.average), run.average_b
-            if settings.shuffle:
+            if settings.shuffle and blocks is None:
                 rng = shuffle_in_place(order_l, rng)
             lr_out[k] = run.rate(run.step + 1)
             with np.errstate(all="ignore"):  # float32 scalars warn on overflow; floats don't
@@ -805,8 +882,14 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
                     b, loss_sum = lazy_sgd_samples(Xl, yl, sw, w, b, order_l, run)
                 elif settings.method == Method.SGD:
                     b, loss_sum = sgd_epoch(Xl, yl, sw, w, b, state, order_l, run)
-                else:
+                elif blocks is None:
                     b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, group_size)
+                elif settings.method == Method.BATCH:
+                    b, loss_sum = group_epoch(Xl, yl, sw, w, b, state, order_l, run, n,
+                                              blocks=blocks)
+                else:
+                    b, loss_sum, rng = block_minibatch_epoch(Xl, yl, sw, w, b, state, rng,
+                                                             run, blocks)
             mean_loss = loss_sum / n
             loss_out[k] = mean_loss
             run.epoch += 1
@@ -830,19 +913,10 @@ def run_epochs(X, y, sample_weight, coef, intercept, order, validation_rows, rng
                 if not math.isfinite(monitored):
                     status = Status.DIVERGED
                     break
-            if settings.stop_loss is not None and mean_loss < settings.stop_loss:
-                status = Status.CONVERGED
+            verdict = epoch_verdict(run, settings, mean_loss, monitored)
+            if verdict is not None:
+                status = verdict
                 break
-            if settings.monitors_plateau:
-                run.stall = run.stall + 1 if monitored > run.best - tol else 0
-                run.best = min(run.best, monitored)
-                if run.stall >= settings.n_iter_no_change:
-                    if settings.schedule == Schedule.ADAPTIVE and run.adaptive_rate > ADAPTIVE_MIN_LR:
-                        run.adaptive_rate = run.adaptive_rate / 5.0
-                        run.stall = 0
-                    else:
-                        status = Status.NO_IMPROVEMENT
-                        break
     except BaseException:
         # An interrupt (Ctrl-C) mid-epoch: keep the last completed epoch's
         # weights, as the kernels do, and say how many epochs completed.

@@ -1015,11 +1015,9 @@ cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
     cdef Py_ssize_t stride = d + 2
     cdef floating* G = <floating*>buf.grad  # running sums: G[:d], sum of g, loss
     cdef floating* slot
-    cdef floating lr_t, Gb, L
-    cdef floating fm = <floating>m
-    cdef double rate
+    cdef floating L
     cdef Py_ssize_t n_chunks = (m + CHUNK_ROWS - 1) // CHUNK_ROWS
-    cdef Py_ssize_t first, count, c, j, averaged
+    cdef Py_ssize_t first, count, c, j
     cdef int n_threads
     first = 0
     while first < n_chunks:
@@ -1041,8 +1039,20 @@ cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
             for j in range(stride):
                 G[j] = G[j] + slot[j]
         first += count
-    Gb = G[d]
     L = G[d + 1]
+    group_step(w, b, G, m, d, opt, prog, buf)
+    return L
+
+
+cdef void group_step(floating* w, floating* b, floating* G, Py_ssize_t m, Py_ssize_t d,
+                     const Options* opt, Progress* prog, Buffers* buf) noexcept nogil:
+    """The step of a group of m rows from its summed ``G`` (``G[:d]``: sum of
+    g*x, ``G[d]``: sum of g); ``G`` is scaled in place under mean reduction."""
+    cdef floating lr_t
+    cdef floating Gb = G[d]
+    cdef floating fm = <floating>m
+    cdef double rate
+    cdef Py_ssize_t j, averaged
     prog.step += 1
     rate = scheduled_rate(opt, prog, prog.step)
     lr_t = <floating>rate
@@ -1060,7 +1070,6 @@ cdef floating group_update(const Rows* X, const floating* y, const floating* sw,
     averaged = n_averaged(opt, prog.step)
     if averaged:
         average_step(<floating*>buf.average, <floating*>buf.average_b, w, b[0], d, averaged)
-    return L
 
 
 cdef floating sparse_group_update(const Rows* X, const floating* y, const floating* sw,
@@ -1169,8 +1178,9 @@ cdef floating sparse_group_update(const Rows* X, const floating* y, const floati
 cdef double group_epoch(const Rows* X, const floating* y, const floating* sw,
                         floating* w, floating* b, const Py_ssize_t* order, Py_ssize_t n,
                         Py_ssize_t d, const Options* opt, Progress* prog,
-                        Buffers* buf) noexcept nogil:
-    cdef double epoch_loss = 0.0
+                        Buffers* buf, double epoch_loss) noexcept nogil:
+    """Group updates over ``order`` in groups of ``opt.group_size``; returns
+    ``epoch_loss`` plus the groups' summed losses, added in group order."""
     cdef Py_ssize_t start = 0
     while start < n and not buf.stop:
         if X.sparse:
@@ -1241,7 +1251,7 @@ cdef int epochs_loop(const Rows* X, const floating* y, const floating* sw, float
         if opt.method == METHOD_SGD:
             loss_sum = sgd_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
         else:
-            loss_sum = group_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf)
+            loss_sum = group_epoch(X, y, sw, w, b, order, n, d, opt, prog, buf, 0.0)
         if buf.stop:  # interrupted: back to the last completed epoch's weights
             memcpy(w, buf.coef_start, d * sizeof(floating))
             b[0] = b_start
@@ -1415,6 +1425,67 @@ cdef int read_rows(X, Rows* rows, Py_ssize_t* n_rows, Py_ssize_t* d,
     return 0
 
 
+cdef void read_progress(Progress* prog, const double[::1] progress) noexcept:
+    prog.step = <Py_ssize_t>progress[0]
+    prog.epoch = <Py_ssize_t>progress[1]
+    prog.best = progress[2]
+    prog.stall = <Py_ssize_t>progress[3]
+    prog.adaptive_rate = progress[4]
+
+
+cdef void write_progress(const Progress* prog, double[::1] progress) noexcept:
+    progress[0] = <double>prog.step
+    progress[1] = <double>prog.epoch
+    progress[2] = prog.best
+    progress[3] = <double>prog.stall
+    progress[4] = prog.adaptive_rate
+
+
+cdef tuple init_buffers(Buffers* buf, const Options* opt, bint sparse, Py_ssize_t d,
+                        floating[:, ::1] optimizer_state, floating[::1] average_coef,
+                        floating[::1] average_intercept):
+    """Point ``buf`` at the state and at new work space; returns the arrays to keep alive.
+
+    The work space is allocated once per call, never inside the loops.  With
+    threads, a round holds many chunks per thread: each parallel region ends
+    in a barrier, and on a busy machine a descheduled thread can hold the
+    barrier for a whole scheduler time slice, so fewer, larger regions are
+    much steadier.  Never more slots than a group has chunks, so memory stays
+    bounded by the data whatever n_threads says.
+    """
+    cdef floating[::1] work
+    cdef Py_ssize_t[::1] index_work = None
+    cdef bint sparse_groups = sparse and opt.method != METHOD_SGD
+    buf.n_slots = 1 if opt.n_threads == 1 or sparse else min(
+        SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
+        (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
+    # (zeros: the sparse group update keeps its sums at zero between uses)
+    work = (np.zeros if sparse_groups else np.empty)(
+        (buf.n_slots + 1) * (d + 2) + d + (d + 1 if opt.average else 0),
+        dtype=np.float32 if floating is float else np.float64)
+    buf.chunk_serial = buf.group_serial = buf.chunk_columns = buf.group_columns = NULL
+    buf.chunks_summed = buf.groups_summed = 0
+    if sparse_groups:
+        index_work = np.full(4 * d, -1, dtype=np.intp)
+        buf.chunk_serial = &index_work[0]
+        buf.group_serial = &index_work[d]
+        buf.chunk_columns = &index_work[2 * d]
+        buf.group_columns = &index_work[3 * d]
+    buf.grad = &work[0]
+    buf.slots = &work[d + 2]
+    buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
+    buf.state = &optimizer_state[0, 0]
+    buf.average = buf.average_b = buf.average_start = NULL
+    if opt.average:
+        buf.average = &average_coef[0]
+        buf.average_b = &average_intercept[0]
+        buf.average_start = &work[(buf.n_slots + 1) * (d + 2) + d]
+    buf.work_since_check = 0
+    buf.stop = False
+    buf.error_type = buf.error_value = buf.error_traceback = NULL
+    return work, index_work
+
+
 def run_epochs(X, const floating[::1] y,
                const floating[::1] sample_weight, floating[::1] coef,
                floating[::1] intercept, Py_ssize_t[::1] order,
@@ -1443,9 +1514,6 @@ def run_epochs(X, const floating[::1] y,
     cdef Rows rows
     cdef Py_ssize_t n_run = 0
     cdef int status
-    cdef floating[::1] work
-    cdef Py_ssize_t[::1] index_work
-    cdef bint sparse_groups
     cdef const floating* sw = NULL
     cdef const floating[:, ::1] dense = None
     cdef const floating[::1] values = None
@@ -1492,59 +1560,174 @@ def run_epochs(X, const floating[::1] y,
         return 0, _Status.RAN_ALL
     if opt.has_weights:
         sw = &sample_weight[0]
-    prog.step = <Py_ssize_t>progress[0]
-    prog.epoch = <Py_ssize_t>progress[1]
-    prog.best = progress[2]
-    prog.stall = <Py_ssize_t>progress[3]
-    prog.adaptive_rate = progress[4]
-    # Work space, allocated once per call, never inside the loops.  With
-    # threads, a round holds many chunks per thread: each parallel region ends
-    # in a barrier, and on a busy machine a descheduled thread can hold the
-    # barrier for a whole scheduler time slice, so fewer, larger regions are
-    # much steadier.
-    # Never more slots than a group has chunks, so memory stays bounded by the
-    # data whatever n_threads says.
-    buf.n_slots = 1 if opt.n_threads == 1 or rows.sparse else min(
-        SLOTS_PER_THREAD * <Py_ssize_t>opt.n_threads,
-        (opt.group_size + CHUNK_ROWS - 1) // CHUNK_ROWS)
-    sparse_groups = rows.sparse and opt.method != METHOD_SGD
-    # (zeros: the sparse group update keeps its sums at zero between uses)
-    work = (np.zeros if sparse_groups else np.empty)(
-        (buf.n_slots + 1) * (d + 2) + d + (d + 1 if opt.average else 0),
-        dtype=np.float32 if floating is float else np.float64)
-    buf.chunk_serial = buf.group_serial = buf.chunk_columns = buf.group_columns = NULL
-    buf.chunks_summed = buf.groups_summed = 0
-    if sparse_groups:
-        index_work = np.full(4 * d, -1, dtype=np.intp)
-        buf.chunk_serial = &index_work[0]
-        buf.group_serial = &index_work[d]
-        buf.chunk_columns = &index_work[2 * d]
-        buf.group_columns = &index_work[3 * d]
-    buf.grad = &work[0]
-    buf.slots = &work[d + 2]
-    buf.coef_start = &work[(buf.n_slots + 1) * (d + 2)]
-    buf.state = &optimizer_state[0, 0]
-    buf.average = buf.average_b = buf.average_start = NULL
-    if opt.average:
-        buf.average = &average_coef[0]
-        buf.average_b = &average_intercept[0]
-        buf.average_start = &work[(buf.n_slots + 1) * (d + 2) + d]
-    buf.work_since_check = 0
-    buf.stop = False
-    buf.error_type = buf.error_value = buf.error_traceback = NULL
+    read_progress(&prog, progress)
+    keep_alive = init_buffers(&buf, &opt, rows.sparse, d, optimizer_state, average_coef,
+                              average_intercept)
     with nogil:
         status = epochs_loop(&rows, &y[0], sw, &coef[0], &intercept[0], &order[0], n,
                              &validation_rows[0] if n_validation else NULL, n_validation,
                              &rng_state[0], &prog, &loss_out[0], &lr_out[0],
                              &validation_out[0], loss_out.shape[0], d, &opt, &buf, &n_run)
-    progress[0] = <double>prog.step
-    progress[1] = <double>prog.epoch
-    progress[2] = prog.best
-    progress[3] = <double>prog.stall
-    progress[4] = prog.adaptive_rate
+    write_progress(&prog, progress)
     if status == STATUS_INTERRUPTED:
         raise_kept_error(&buf)
     return n_run, _Status(status)
+
+
+# ------------------------------------------------- row blocks (fastgd.dask)
+#
+# A fit over row blocks held elsewhere (fastgd.dask) runs the epoch loop
+# itself, and the blocks' work through these three calls: the same chunk
+# sums, the same step and the same group updates as run_epochs, so the bits
+# are the ones a local fit of the gathered rows gives.
+
+
+cdef int check_block(const floating[:, ::1] X, const floating[::1] y,
+                     const floating[::1] sample_weight, Py_ssize_t d, str name) except -1:
+    if X.shape[0] < 1 or X.shape[1] != d or y.shape[0] != X.shape[0] \
+            or (sample_weight.shape[0] != 0 and sample_weight.shape[0] != X.shape[0]):
+        raise ValueError(f"{name}: inconsistent array shapes")
+    return 0
+
+
+cdef int check_run_state(Py_ssize_t d, const double[::1] progress,
+                         const floating[:, ::1] optimizer_state,
+                         const floating[::1] average_coef, const floating[::1] average_intercept,
+                         const Options* opt, str name) except -1:
+    if d < 1 or progress.shape[0] != PROGRESS_SIZE or optimizer_state.shape[0] != STATE_ROWS \
+            or optimizer_state.shape[1] != d + 1 \
+            or average_coef.shape[0] != (d if opt.average else 0) \
+            or average_intercept.shape[0] != (1 if opt.average else 0):
+        raise ValueError(f"{name}: inconsistent array shapes")
+    return 0
+
+
+def block_chunk_sums(const floating[:, ::1] X, const floating[::1] y,
+                     const floating[::1] sample_weight, const floating[::1] coef,
+                     floating intercept, settings):
+    """The sums of each CHUNK_ROWS-row chunk of X's rows, in row order.
+
+    Returns an array of shape ``(ceil(n / CHUNK_ROWS), d + 2)``: row c holds
+    chunk c's sums (from zero, rows in order) of ``g * x`` (``[:d]``), of
+    ``g`` (``[d]``) and of the losses (``[d + 1]``) at the weights
+    ``(coef, intercept)``, exactly as a group update sums that chunk.
+    """
+    cdef Py_ssize_t n = X.shape[0], d = coef.shape[0], n_chunks, c
+    cdef Options opt
+    cdef const floating* sw = NULL
+    cdef Py_ssize_t[::1] rows
+    cdef floating[:, ::1] out
+    cdef int n_threads
+    check_block(X, y, sample_weight, d, "block_chunk_sums")
+    read_settings(&opt, settings, n)
+    opt.has_weights = sample_weight.shape[0] > 0
+    if opt.has_weights:
+        sw = &sample_weight[0]
+    n_chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
+    rows = np.arange(n, dtype=np.intp)
+    out = np.empty((n_chunks, d + 2), dtype=np.float32 if floating is float else np.float64)
+    n_threads = round_threads(n_chunks, d, opt.n_threads)
+    with nogil:
+        if n_threads > 1:
+            for c in prange(n_chunks, schedule="static", num_threads=n_threads):
+                chunk_sums(&X[0, 0], &y[0], sw, &coef[0], intercept, &rows[c * CHUNK_ROWS],
+                           min(n - c * CHUNK_ROWS, <Py_ssize_t>CHUNK_ROWS), d, &opt, &out[c, 0])
+        else:
+            for c in range(n_chunks):
+                chunk_sums(&X[0, 0], &y[0], sw, &coef[0], intercept, &rows[c * CHUNK_ROWS],
+                           min(n - c * CHUNK_ROWS, <Py_ssize_t>CHUNK_ROWS), d, &opt, &out[c, 0])
+    return out.base
+
+
+def step_from_chunk_sums(const floating[:, ::1] sums, Py_ssize_t m, floating[::1] coef,
+                         floating[::1] intercept, double[::1] progress,
+                         floating[:, ::1] optimizer_state, floating[::1] average_coef,
+                         floating[::1] average_intercept, settings):
+    """One group update of m rows from their chunks' sums (``block_chunk_sums``
+    rows, all the group's chunks in row order; with row blocks, a block's
+    chunks restart at its first row, so there may be more than m / CHUNK_ROWS).
+
+    The sums are added in chunk order, as a group update adds them, and the
+    step is taken; ``coef``, ``intercept``, the step count in ``progress``,
+    ``optimizer_state`` and the averages are updated in place.  Returns the
+    group's summed loss.
+    """
+    cdef Py_ssize_t d = coef.shape[0], c, j
+    cdef Options opt
+    cdef Progress prog
+    cdef Buffers buf
+    cdef floating[::1] G
+    cdef floating L
+    read_settings(&opt, settings, m)
+    check_run_state(d, progress, optimizer_state, average_coef, average_intercept, &opt,
+                    "step_from_chunk_sums")
+    if sums.shape[0] < 1 or sums.shape[1] != d + 2 or intercept.shape[0] != 1 \
+            or m < 1 or sums.shape[0] < (m + CHUNK_ROWS - 1) // CHUNK_ROWS or sums.shape[0] > m:
+        raise ValueError("step_from_chunk_sums: inconsistent array shapes")
+    read_progress(&prog, progress)
+    keep_alive = init_buffers(&buf, &opt, False, d, optimizer_state, average_coef,
+                              average_intercept)
+    G = np.array(sums[0], copy=True)
+    with nogil:
+        for c in range(1, sums.shape[0]):
+            for j in range(d + 2):
+                G[j] = G[j] + sums[c, j]
+        L = G[d + 1]
+        group_step(&coef[0], &intercept[0], &G[0], m, d, &opt, &prog, &buf)
+    write_progress(&prog, progress)
+    return L
+
+
+def block_group_updates(const floating[:, ::1] X, const floating[::1] y,
+                        const floating[::1] sample_weight, floating[::1] coef,
+                        floating[::1] intercept, uint64_t[::1] rng_state,
+                        double[::1] progress, floating[:, ::1] optimizer_state,
+                        floating[::1] average_coef, floating[::1] average_intercept,
+                        double loss_start, settings):
+    """Group updates over the rows of one block: the block's part of an epoch.
+
+    The block's rows, shuffled first with ``rng_state`` when
+    ``settings.shuffle`` (the permutation starts from row order), are taken
+    in groups of ``settings.update_size(n)``, each one update.  ``coef``,
+    ``intercept``, ``rng_state``, the step count in ``progress``,
+    ``optimizer_state`` and the averages are updated in place.  Returns
+    ``loss_start`` plus the groups' summed losses, added in group order (the
+    epoch's running loss total).
+    """
+    cdef Py_ssize_t n = X.shape[0], d = coef.shape[0]
+    cdef Options opt
+    cdef Progress prog
+    cdef Buffers buf
+    cdef Rows rows
+    cdef const floating* sw = NULL
+    cdef Py_ssize_t[::1] order
+    cdef double total
+    check_block(X, y, sample_weight, d, "block_group_updates")
+    read_settings(&opt, settings, n)
+    check_run_state(d, progress, optimizer_state, average_coef, average_intercept, &opt,
+                    "block_group_updates")
+    if intercept.shape[0] != 1 or rng_state.shape[0] != 1:
+        raise ValueError("block_group_updates: inconsistent array shapes")
+    opt.has_weights = sample_weight.shape[0] > 0
+    if opt.has_weights:
+        sw = &sample_weight[0]
+    rows.sparse = False
+    rows.values = &X[0, 0]
+    rows.columns = NULL
+    rows.starts = NULL
+    read_progress(&prog, progress)
+    keep_alive = init_buffers(&buf, &opt, False, d, optimizer_state, average_coef,
+                              average_intercept)
+    order = np.arange(n, dtype=np.intp)
+    with nogil:
+        if opt.shuffle:
+            shuffle_in_place(&order[0], n, &rng_state[0])
+        total = group_epoch(&rows, &y[0], sw, &coef[0], &intercept[0], &order[0], n, d, &opt,
+                            &prog, &buf, loss_start)
+    write_progress(&prog, progress)
+    if buf.stop:
+        raise_kept_error(&buf)
+    return total
 
 
 def predict(X, const floating[::1] coef, floating intercept, floating[::1] out):
