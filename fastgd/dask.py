@@ -230,6 +230,8 @@ class _DaskRows(_fit.ExternalRows):
 
     def __init__(self, X, y, sample_weight, loss_spec, loss, client, persist, method, da,
                  dask):
+        import distributed
+
         if not isinstance(X, da.Array):
             raise TypeError(f"X must be a dask.array.Array, got {type(X).__name__}; for "
                             f"arrays in memory use fastgd.fit")
@@ -272,29 +274,47 @@ class _DaskRows(_fit.ExternalRows):
             for k, (xb, yb, wb) in enumerate(zip(x_blocks, y_blocks, w_blocks))]
         self.client = client
         self.dask = dask
+        self.persist = persist
         if persist:
-            # Held until the fit returns: lost blocks are recomputed from their source.
-            self.blocks = client.persist(self.blocks)
+            # Futures held until the fit returns: lost blocks are recomputed
+            # from their source.
+            self.blocks = client.compute(self.blocks)
+            # Loaded before the first step, so that its tasks go where the
+            # blocks are (a block that failed to load raises in that step).
+            with client.as_current():
+                distributed.wait(self.blocks)
 
     def _vector(self, v, name, row_chunks, da):
         if not isinstance(v, da.Array):
             v = check._to_float_array(v, name, self.dtype)
-            if v.ndim != 1:
-                raise ValueError(f"{name} must be 1-D, got shape {v.shape}")
-            v = da.from_array(v, chunks=(row_chunks,))
         if v.ndim != 1 or v.shape[0] != self.shape[0]:
             raise ValueError(f"{name} must be 1-D with one value per row of X "
                              f"({self.shape[0]}), got shape {v.shape}")
         if v.dtype.kind not in "biuf":
             raise ValueError(f"{name} must hold real numbers (bool, int or float), got dtype "
                              f"{v.dtype}")
+        if isinstance(v, np.ndarray):
+            return da.from_array(v, chunks=(row_chunks,))
         return v.rechunk((row_chunks,))
 
-    def _compute(self, tasks, epoch):
-        """Run the tasks on the cluster; their results, or WorkerFailure."""
+    def _placement(self):
+        """For each loaded block, the workers that hold it (the keyword arguments
+        of its tasks), so that its tasks run there and the block never moves:
+        Dask's work stealing would otherwise move a block to an idle worker.
+        When those workers are gone the task may run elsewhere (after the block
+        is recomputed)."""
+        if not self.persist:
+            return [{}] * len(self.blocks)
+        where = self.client.who_has(self.blocks)
+        return [dict(workers=list(where[block.key]), allow_other_workers=True, pure=False)
+                if where.get(block.key) else dict(pure=False) for block in self.blocks]
+
+    def _compute(self, futures, epoch):
+        """Wait for the futures (or lazy tasks); their results, or WorkerFailure."""
         import distributed
 
-        futures = self.client.compute(tasks)
+        if not self.persist:
+            futures = self.client.compute(futures)
         try:
             return self.client.gather(futures)
         except (distributed.KilledWorker, distributed.client.FutureCancelledError,
@@ -356,11 +376,18 @@ class _DaskRows(_fit.ExternalRows):
         progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
         return n_run, status
 
+    def _task(self, function, block, placement, *args):
+        """``function(block, *args)`` on the cluster: a future next to a loaded
+        block, or a lazy task that reads the block from its source."""
+        if self.persist:
+            return self.client.submit(function, block, *args, **placement)
+        return self.dask.delayed(function, pure=False)(block, *args)
+
     def _batch_epoch(self, state, settings, epoch):
         coef, intercept, _, progress, optimizer_state, average_coef, average_intercept = state
-        task = self.dask.delayed(_block_chunk_sums, pure=False)
         weights = (coef.copy(), intercept[0])
-        sums = self._compute([task(block, *weights, settings) for block in self.blocks],
+        sums = self._compute([self._task(_block_chunk_sums, block, placement, *weights, settings)
+                              for block, placement in zip(self.blocks, self._placement())],
                              epoch)
         loss = _kernels.step_from_chunk_sums(
             np.concatenate(sums), self.shape[0], coef, intercept, progress, optimizer_state,
@@ -368,11 +395,11 @@ class _DaskRows(_fit.ExternalRows):
         return float(loss)
 
     def _minibatch_epoch(self, state, settings, epoch):
-        task = self.dask.delayed(_block_group_updates, pure=False)
-        carried = tuple(a.copy() for a in state[1:]) + (0.0,)
-        carried = (state[0].copy(),) + carried
-        for block in self.blocks:
-            carried = task(block, carried, settings)
+        # The weights, optimizer state, generator and running loss go from
+        # block to block: each task waits for the one before.
+        carried = tuple(a.copy() for a in state) + (0.0,)
+        for block, placement in zip(self.blocks, self._placement()):
+            carried = self._task(_block_group_updates, block, placement, carried, settings)
         (carried,) = self._compute([carried], epoch)
         for a, new in zip(state, carried):
             a[...] = new
