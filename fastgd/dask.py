@@ -338,8 +338,8 @@ class _DaskRows(_fit.ExternalRows):
         n_run = 0
         status = Status.RAN_ALL
         for k in range(len(loss_out)):
-            start = tuple(a.copy() for a in state)
             progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
+            start = tuple(a.copy() for a in state)
             lr_out[k] = run.rate(run.step + 1)
             try:
                 if settings.method == Method.BATCH:
