@@ -162,6 +162,18 @@ def test_random_problems_equal_the_reference(client, data):
     assert result.diverged == expected.diverged
 
 
+@pytest.mark.parametrize("method", ["batch", "minibatch"])
+def test_blocks_read_from_their_source_every_epoch_give_the_same_bits(client, method):
+    """persist=False (data larger than the cluster's memory): each epoch loads the
+    blocks again from X's graph; the result is the persisted fit's."""
+    X, y = problem(1024, 3, seed=13)
+    loads = da.from_array(X, chunks=(256, 3))
+    params = dict(method=method, batch_size=64, lr=0.05, max_epochs=4, optimizer="adam")
+    kept = fastgd.dask.fit(loads, y, client=client, **params)
+    same_fit(fastgd.dask.fit(loads, y, client=client, persist=False, **params), kept)
+    same_fit(kept, fastgd.fit(X, y, **params))
+
+
 def test_divergence_warns_and_keeps_the_last_finite_weights(client):
     X, y = problem(512, 3, seed=2)
     X = X * 100
