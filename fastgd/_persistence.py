@@ -101,7 +101,7 @@ _ALL_ARRAYS = (("coef", "intercept") + _HISTORIES + _STATE_ARRAYS + (_ORDER,) + 
                + _UNAVERAGED)
 #: Valid values of the string fields (None: any string).
 _CHOICES = {
-    "method": tuple(METHODS), "backend": BACKENDS, "loss": tuple(LOSSES),
+    "method": tuple(METHODS), "backend": BACKENDS + ("dask",), "loss": tuple(LOSSES),
     "optimizer": tuple(OPTIMIZERS), "schedule": tuple(SCHEDULES),
     "stop_reason": ("max_epochs", "stop_loss", "tol", "early_stopping", "lr_floor",
                     "diverged", "callback", "interrupted"),

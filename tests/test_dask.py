@@ -202,6 +202,17 @@ def test_callback_and_verbose_run_per_epoch(client, capsys):
     assert capsys.readouterr().out.count("epoch ") == 3
 
 
+def test_saved_and_loaded_like_a_local_fit(client, tmp_path):
+    X, y = problem(512, 3)
+    result = fastgd.dask.fit(da.from_array(X, chunks=256), y, client=client,
+                             method="minibatch", optimizer="adam", max_epochs=3)
+    result.save(tmp_path / "model.npz")
+    loaded = fastgd.load(tmp_path / "model.npz")
+    same_fit(loaded, result)
+    assert loaded.backend == "dask"
+    np.testing.assert_array_equal(loaded.predict(X), result.predict(X))
+
+
 def test_inputs_are_not_modified(client):
     X, y = problem(600, 3)
     X_before, y_before = X.copy(), y.copy()
