@@ -337,43 +337,45 @@ class _DaskRows(_fit.ExternalRows):
                  average_intercept)
         n_run = 0
         status = Status.RAN_ALL
-        for k in range(len(loss_out)):
-            progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
-            start = tuple(a.copy() for a in state)
-            lr_out[k] = run.rate(run.step + 1)
-            try:
+        start = None  # the state at the start of an epoch in progress, else None
+        try:
+            for k in range(len(loss_out)):
+                progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
+                start = tuple(a.copy() for a in state)
+                lr_out[k] = run.rate(run.step + 1)
                 if settings.method == Method.BATCH:
                     loss_sum = self._batch_epoch(state, settings, run.epoch)
                 else:
                     loss_sum = self._minibatch_epoch(state, settings, run.epoch)
-            except BaseException:
-                # Back to the last completed epoch (fit counts the epochs run
-                # from progress, which start restores).
-                for a, saved in zip(state, start):
-                    a[...] = saved
-                raise
-            run.step = int(progress[0])
-            mean_loss = loss_sum / n
-            loss_out[k] = mean_loss
-            run.epoch += 1
-            n_run = k + 1
-            finite = (np.isfinite(mean_loss) and np.isfinite(intercept).all()
-                      and np.isfinite(coef).all()
-                      and (settings.plain_sgd or np.isfinite(optimizer_state).all())
-                      and np.isfinite(average_coef).all()
-                      and np.isfinite(average_intercept).all())
-            if not finite:
-                for a, saved in zip((coef, intercept, average_coef, average_intercept),
-                                    (start[0], start[1], start[5], start[6])):
-                    a[...] = saved
-                validation_out[k] = np.nan
-                status = Status.DIVERGED
-                break
-            verdict = reference.epoch_verdict(run, settings, mean_loss, mean_loss)
-            if verdict is not None:
-                status = verdict
-                break
-        progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
+                run.step = int(progress[0])
+                mean_loss = loss_sum / n
+                loss_out[k] = mean_loss
+                run.epoch, n_run, saved, start = run.epoch + 1, k + 1, start, None
+                if not (np.isfinite(mean_loss) and np.isfinite(intercept).all()
+                        and np.isfinite(coef).all()
+                        and (settings.plain_sgd or np.isfinite(optimizer_state).all())
+                        and np.isfinite(average_coef).all()
+                        and np.isfinite(average_intercept).all()):
+                    for a, before in zip((coef, intercept, average_coef, average_intercept),
+                                         (saved[0], saved[1], saved[5], saved[6])):
+                        a[...] = before
+                    validation_out[k] = np.nan
+                    status = Status.DIVERGED
+                    break
+                verdict = reference.epoch_verdict(run, settings, mean_loss, mean_loss)
+                if verdict is not None:
+                    status = verdict
+                    break
+        except BaseException:
+            # Ctrl-C or a WorkerFailure: back to the last completed epoch (fit
+            # counts the epochs run from the progress record).
+            if start is not None:
+                for a, before in zip(state, start):
+                    a[...] = before
+            raise
+        finally:
+            if start is None:
+                progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
         return n_run, status
 
     def _task(self, function, block, placement, *args):
