@@ -109,8 +109,9 @@ class FitResult:
         ``"max_epochs"``, ``"stop_loss"``, ``"tol"`` (training loss
         plateau), ``"early_stopping"`` (validation loss plateau),
         ``"lr_floor"`` (the adaptive schedule's rate fell to 1e-6),
-        ``"diverged"``, ``"callback"`` or ``"interrupted"`` (on
-        :attr:`FitInterrupted.result`).
+        ``"diverged"``, ``"callback"``, ``"interrupted"`` (on
+        :attr:`FitInterrupted.result`) or ``"failed"`` (on
+        ``fastgd.dask.WorkerFailure.result``).
     loss, optimizer, schedule : str
         The loss, optimizer and schedule used.
     """
@@ -192,12 +193,15 @@ class FitResult:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a dask array
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            A dask array (computed block by block, lazily) for a dask array X.
         """
+        if _is_dask_array(X):
+            return _blockwise(X, self.decision_function, self.coef.dtype)
         X = check.check_X(X, n_features=self.coef.shape[0], dtype=self.coef.dtype)
         out = np.empty(X.shape[0], dtype=self.coef.dtype)
         _kernels.predict(X, self.coef, self.intercept, out)
@@ -211,11 +215,12 @@ class FitResult:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a dask array
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            A dask array (computed block by block, lazily) for a dask array X.
 
         Examples
         --------
@@ -225,6 +230,8 @@ class FitResult:
         >>> result.predict([[3.0]]).round(3).tolist()
         [7.0]
         """
+        if _is_dask_array(X):
+            return _blockwise(X, self.predict, self.coef.dtype)
         scores = self.decision_function(X)
         labels = LOSSES[self.loss].labels
         if labels is None:
@@ -237,30 +244,62 @@ class FitResult:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or a dask array
 
         Returns
         -------
         ndarray of shape (n_samples,)
+            A dask array (computed block by block, lazily) for a dask array X.
         """
         if self.loss != "log":
             raise ValueError(f"predict_proba needs loss='log'; this fit used loss={self.loss!r}")
+        if _is_dask_array(X):
+            return _blockwise(X, self.predict_proba, np.float64)
         scores = self.decision_function(X).astype(np.float64)
         with np.errstate(over="ignore"):
             return 1.0 / (1.0 + np.exp(-scores))
+
+
+def _is_dask_array(X):
+    # (without importing dask)
+    return type(X).__module__.startswith("dask.array") and hasattr(X, "map_blocks")
+
+
+def _blockwise(X, method, dtype):
+    """``method`` applied to each row block of the dask array X: a lazy dask array."""
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    return X.rechunk({1: -1}).map_blocks(method, drop_axis=1, dtype=dtype,
+                                         meta=np.empty(0, dtype=dtype))
+
+
+class RunFailure(RuntimeError):
+    """An external runner could not compute an epoch (see ``fastgd.dask.WorkerFailure``).
+
+    :func:`fit` sets :attr:`result`: the fit of the epochs completed before
+    it (``stop_reason="failed"``), as :class:`FitInterrupted` does for Ctrl-C.
+    """
+
+    result = None
 
 
 class ExternalRows:
     """Training rows held elsewhere, with a runner of their own (``fastgd.dask``).
 
     Passed to :func:`fit` as X (y and sample_weight None): it has ``shape``,
-    ``dtype`` and ``size`` like an array and has checked its rows, targets
-    and weights itself; ``run_epochs`` has the epoch runners' signature and
-    contract, for X, y and sample_weight placeholders.
+    ``dtype`` and ``size`` like an array and checks its rows, targets and
+    weights itself; ``run_epochs`` has the epoch runners' signature and
+    contract, for X, y and sample_weight placeholders, and raises
+    :class:`RunFailure` (leaving the last completed epoch's state) when an
+    epoch cannot be computed.
     """
 
     shape = (0, 0)
     dtype = np.dtype(np.float64)
+    #: The FitResult's backend.
+    backend = "cython"
+    #: Frames between the user's call and :func:`fit` (for warnings' stacklevel).
+    caller_depth = 1
 
     @property
     def size(self):
@@ -558,7 +597,10 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     else:
         order = np.arange(n_samples, dtype=np.intp)
         validation_rows = np.empty(0, dtype=np.intp)
-    run_epochs = X.run_epochs if external else _RUNNERS[backend]
+    if external:
+        run_epochs, backend = X.run_epochs, X.backend
+    else:
+        run_epochs = _RUNNERS[backend]
     state = run_state(X, y, settings, coef=coef, intercept=intercept,
                       sample_weight=sample_weight, order=order,
                       validation_rows=validation_rows, seed=seed)
@@ -592,7 +634,10 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     n_epochs = 0
     status = Status.RAN_ALL
     stopped_by_callback = False
-    block = 1 if per_epoch else max(1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
+    # (External rows run their epochs in Python anyway: one epoch per block
+    # keeps the progress bar moving.)
+    block = 1 if per_epoch or external else max(
+        1, min(_MAX_BLOCK, _FIRST_BLOCK_WORK // X.size))
     bar = _progress_bar(max_epochs) if progress else None
     try:
         while n_epochs < max_epochs:
@@ -603,14 +648,18 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
             try:
                 n_run, status = run_epochs(*state, loss_block, rate_block, validation_block,
                                            settings)
-            except KeyboardInterrupt:
-                # Both runners leave the weights of the last completed epoch and
-                # count the completed epochs in the progress record.
+            except (KeyboardInterrupt, RunFailure) as stop:
+                # Every runner leaves the weights of the last completed epoch and
+                # counts the completed epochs in the progress record.
                 completed = int(state[8][PROGRESS_EPOCHS]) - n_epochs
                 histories.append(history[:, :completed])
                 n_epochs += completed
-                result = _result(histories, n_epochs, Status.RAN_ALL, "interrupted", coef,
+                reason = "interrupted" if isinstance(stop, KeyboardInterrupt) else "failed"
+                result = _result(histories, n_epochs, Status.RAN_ALL, reason, coef,
                                  intercept, backend, seed, params, state)
+                if isinstance(stop, RunFailure):
+                    stop.result = result
+                    raise
                 raise FitInterrupted(result) from None
             seconds_per_epoch = (time.perf_counter() - started) / max(n_run, 1)
             histories.append(history[:, :n_run])
@@ -635,7 +684,7 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
                     if callback(n_epochs, loss_value, coef.copy(), float(intercept[0])) is False:
                         stopped_by_callback = True
                         break
-            else:
+            elif not external:
                 block = max(1, min(_MAX_BLOCK, int(_BLOCK_SECONDS / max(seconds_per_epoch, 1e-9))))
             if status != Status.RAN_ALL:
                 break
@@ -649,7 +698,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
             f"fit diverged at epoch {n_epochs} (method={method!r}, optimizer={optimizer!r}, "
             f"lr={settings.lr:g}): its loss or weights were not finite; returning the "
             f"weights of {kept}. Try a smaller lr, or scale the inputs (e.g. "
-            f"standardize the columns of X).", DivergenceWarning, stacklevel=2)
+            f"standardize the columns of X).", DivergenceWarning,
+            stacklevel=2 + X.caller_depth if external else 2)
     if stopped_by_callback:
         stop_reason = "callback"
     elif status == Status.NO_IMPROVEMENT:

@@ -104,7 +104,7 @@ _CHOICES = {
     "method": tuple(METHODS), "backend": BACKENDS + ("dask",), "loss": tuple(LOSSES),
     "optimizer": tuple(OPTIMIZERS), "schedule": tuple(SCHEDULES),
     "stop_reason": ("max_epochs", "stop_loss", "tol", "early_stopping", "lr_floor",
-                    "diverged", "callback", "interrupted"),
+                    "diverged", "callback", "interrupted", "failed"),
 }
 #: The largest metadata record load accepts (a real one is about 1 kB).
 _MAX_METADATA_BYTES = 1 << 20

@@ -33,6 +33,9 @@ again and again, a source that can no longer be read) raises
 
 Install with ``pip install "fastgd[dask]"``.
 """
+import inspect
+import operator
+
 import numpy as np
 
 from . import _fit
@@ -52,9 +55,13 @@ _REFUSED = {
 }
 
 
-class WorkerFailure(RuntimeError):
-    """A step of a distributed fit could not be computed; the fit stopped without
-    changing the weights in the epoch it was in."""
+class WorkerFailure(_fit.RunFailure):
+    """A step of a distributed fit could not be computed.
+
+    The fit stopped without changing the weights in the epoch it was in;
+    :attr:`result` is the :class:`~fastgd.FitResult` of the epochs completed
+    before (``stop_reason="failed"``).
+    """
 
 
 def _dask_modules():
@@ -135,11 +142,10 @@ def fit(X, y, *, method="batch", sample_weight=None, client=None, persist=True,
     >>> bool((result.coef == local.coef).all() and result.intercept == local.intercept)
     True
     """
-    for name, why in _REFUSED.items():
-        if name in fit_params and not (name == "early_stopping"
-                                       and fit_params[name] is False):
-            raise ValueError(f"fastgd.dask.fit does not take {name}: {why}")
+    _check_refused(fit_params, "fit")
     dask, da, distributed = _dask_modules()
+    X, y, sample_weight = (_dask_array(v, da) for v in (X, y, sample_weight))
+    _check_X(X, da)
     method = check.check_method(method)
     if method == Method.SGD:
         raise ValueError("fastgd.dask.fit: method must be 'batch' or 'minibatch'; per-sample "
@@ -160,12 +166,17 @@ def fit(X, y, *, method="batch", sample_weight=None, client=None, persist=True,
             ) from None
     elif not isinstance(client, distributed.Client):
         raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}")
+    if client.status in ("closing", "closed"):
+        raise ValueError("fastgd.dask.fit: the client is closed; connect a new Client")
     loss = fit_params.get("loss", "squared")
     loss_spec, _ = check.check_loss(loss, fit_params.get("loss_params"))
-    rows = _DaskRows(X, y, sample_weight, loss_spec, loss, client, persist, method, da, dask)
-    result = _fit.fit(rows, None, method=method_name, n_threads=n_threads, **fit_params)
-    result.backend = "dask"
-    return result
+    # The blocks are loaded at the first epoch, once fit has checked every
+    # other argument: a typo costs no read of X.
+    rows = _DaskRows(X, y, sample_weight, loss_spec, loss, client, persist, da, dask)
+    try:
+        return _fit.fit(rows, None, method=method_name, n_threads=n_threads, **fit_params)
+    finally:
+        rows.release()  # even when an exception (and its traceback) is kept
 
 
 def reference_fit(X, y, *, blocks, method="batch", sample_weight=None, **fit_params):
@@ -200,22 +211,68 @@ def reference_fit(X, y, *, blocks, method="batch", sample_weight=None, **fit_par
     >>> ref.n_epochs
     3
     """
-    for name, why in _REFUSED.items():
-        if name in fit_params and not (name == "early_stopping"
-                                       and fit_params[name] is False):
-            raise ValueError(f"fastgd.dask.reference_fit does not take {name}: {why}")
+    _check_refused(fit_params, "reference_fit")
     X = check.check_X(X)
     loss = fit_params.get("loss", "squared")
     loss_spec, _ = check.check_loss(loss, fit_params.get("loss_params"))
     y = check.check_labels(check.check_y(y, X.shape[0], dtype=X.dtype), loss_spec, loss)
     weights = check.check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    rows = _ReferenceBlocks(X, y, weights, [int(size) for size in blocks])
-    result = _fit.fit(rows, None, method=method, **fit_params)
-    result.backend = "python"
-    return result
+    try:
+        blocks = [operator.index(size) for size in blocks]
+    except TypeError:
+        raise TypeError(f"blocks must be the row counts of the blocks (a dask array's "
+                        f"X.chunks[0]), got {blocks!r:.80}") from None
+    if sum(blocks) != X.shape[0] or min(blocks, default=0) < 1:
+        raise ValueError(f"blocks must be row counts >= 1 adding up to X's {X.shape[0]} "
+                         f"rows, got {len(blocks)} blocks of {sum(blocks)} rows")
+    if check.check_method(method) == Method.SGD:
+        raise ValueError("fastgd.dask.reference_fit: method must be 'batch' or 'minibatch'")
+    if method == "batch" and fit_params.get("shuffle", False):
+        raise ValueError("fastgd.dask.reference_fit: shuffle=True needs method='minibatch'")
+    rows = _ReferenceBlocks(X, y, weights, blocks)
+    return _fit.fit(rows, None, method=method, **fit_params)
+
+
+def _check_refused(fit_params, name):
+    for param, why in _REFUSED.items():
+        if param in fit_params and fit_params[param] != _fit_default(param):
+            raise ValueError(f"fastgd.dask.{name} does not take {param}: {why}")
+
+
+def _fit_default(param):
+    parameter = inspect.signature(_fit.fit).parameters[param]
+    return parameter.default
+
+
+def _dask_array(v, da):
+    """A dask DataFrame or Series as a dask array (one pass learns its partitions'
+    lengths); anything else as it is."""
+    if type(v).__module__.startswith("dask.") and hasattr(v, "to_dask_array"):
+        return v.to_dask_array(lengths=True)
+    return v
+
+
+def _check_X(X, da):
+    if not isinstance(X, da.Array):
+        raise TypeError(f"X must be a dask.array.Array (or a dask DataFrame), got "
+                        f"{type(X).__name__}; for arrays in memory use fastgd.fit")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if any(np.isnan(size) for size in X.shape):
+        raise ValueError("X has unknown chunk sizes; call X.compute_chunk_sizes() first")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X needs at least 1 sample and 1 feature, got shape {X.shape}")
+    if not isinstance(X._meta, np.ndarray):
+        raise TypeError(f"X's chunks must be NumPy arrays, got "
+                        f"{type(X._meta).__module__}.{type(X._meta).__name__}")
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold real numbers (bool, int or float), got dtype "
+                         f"{X.dtype}")
 
 
 class _ReferenceBlocks(_fit.ExternalRows):
+    backend = "python"
+
     def __init__(self, X, y, sample_weight, blocks):
         self.X, self.y, self.sample_weight, self.blocks = X, y, sample_weight, blocks
         self.shape, self.dtype = X.shape, X.dtype
@@ -226,67 +283,31 @@ class _ReferenceBlocks(_fit.ExternalRows):
 
 
 class _DaskRows(_fit.ExternalRows):
-    """Checked row blocks on a cluster, and the epoch runner over them."""
+    """Row blocks on a cluster (loaded and checked at the first epoch), and the
+    epoch runner over them."""
 
-    def __init__(self, X, y, sample_weight, loss_spec, loss, client, persist, method, da,
-                 dask):
-        import distributed
+    backend = "dask"
 
-        if not isinstance(X, da.Array):
-            raise TypeError(f"X must be a dask.array.Array, got {type(X).__name__}; for "
-                            f"arrays in memory use fastgd.fit")
-        if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}")
-        if any(np.isnan(size) for size in X.shape):
-            raise ValueError("X has unknown chunk sizes; call X.compute_chunk_sizes() first")
-        n, d = (int(v) for v in X.shape)
-        if n == 0 or d == 0:
-            raise ValueError(f"X needs at least 1 sample and 1 feature, got shape {X.shape}")
-        if not isinstance(X._meta, np.ndarray):
-            raise TypeError(f"X's chunks must be NumPy arrays, got "
-                            f"{type(X._meta).__module__}.{type(X._meta).__name__}")
-        if X.dtype.kind not in "biuf":
-            raise ValueError(f"X must hold real numbers (bool, int or float), got dtype "
-                             f"{X.dtype}")
+    def __init__(self, X, y, sample_weight, loss_spec, loss, client, persist, da, dask):
         self.dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-        self.shape = (n, d)
+        self.shape = tuple(int(v) for v in X.shape)
         if len(X.chunks[1]) > 1:
             X = X.rechunk({1: -1})
-        row_chunks = X.chunks[0]
-        y = self._vector(y, "y", row_chunks, da)
-        weights = None if sample_weight is None else self._vector(
-            sample_weight, "sample_weight", row_chunks, da)
-        # Labels and all-zero weights are properties of the whole vector: one
-        # small pass over y (and the weights) decides them.
-        if loss_spec.labels is not None:
-            check.check_labels(da.unique(y).compute(), loss_spec, loss)
-        if weights is not None and not bool((weights != 0).any().compute()):
-            raise ValueError("sample_weight is all zero: Sample weights must contain at "
-                             "least one non-zero number (there is nothing to fit)")
-        self.sizes = [int(size) for size in row_chunks]
-        starts = np.concatenate([[0], np.cumsum(self.sizes)]).tolist()
-        x_blocks = X.to_delayed().ravel()
-        y_blocks = y.to_delayed().ravel()
-        w_blocks = [None] * len(x_blocks) if weights is None else weights.to_delayed().ravel()
-        load = dask.delayed(_load_block, pure=True)
-        self.blocks = [
-            load(xb, yb, wb, self.dtype.str, loss_spec.code, loss, starts[k], starts[k + 1])
-            for k, (xb, yb, wb) in enumerate(zip(x_blocks, y_blocks, w_blocks))]
-        self.client = client
-        self.dask = dask
-        self.persist = persist
-        if persist:
-            # Futures held until the fit returns: lost blocks are recomputed
-            # from their source.
-            self.blocks = client.compute(self.blocks)
-            # Loaded before the first step, so that its tasks go where the
-            # blocks are (a block that failed to load raises in that step).
-            with client.as_current():
-                distributed.wait(self.blocks)
+        self.row_chunks = X.chunks[0]
+        self.X = X
+        self.y = self._vector(y, "y", da)
+        self.weights = None if sample_weight is None else self._vector(
+            sample_weight, "sample_weight", da)
+        self.loss_spec, self.loss = loss_spec, loss
+        self.client, self.persist, self.dask = client, persist, dask
+        self.blocks = None
 
-    def _vector(self, v, name, row_chunks, da):
+    def _vector(self, v, name, da):
         if not isinstance(v, da.Array):
             v = check._to_float_array(v, name, self.dtype)
+        if v.ndim == 1 and np.isnan(v.shape[0]):
+            raise ValueError(f"{name} has unknown chunk sizes; call "
+                             f"{name}.compute_chunk_sizes() first")
         if v.ndim != 1 or v.shape[0] != self.shape[0]:
             raise ValueError(f"{name} must be 1-D with one value per row of X "
                              f"({self.shape[0]}), got shape {v.shape}")
@@ -294,8 +315,49 @@ class _DaskRows(_fit.ExternalRows):
             raise ValueError(f"{name} must hold real numbers (bool, int or float), got dtype "
                              f"{v.dtype}")
         if isinstance(v, np.ndarray):
-            return da.from_array(v, chunks=(row_chunks,))
-        return v.rechunk((row_chunks,))
+            return da.from_array(v, chunks=(self.row_chunks,))
+        return v.rechunk((self.row_chunks,))
+
+    def _load(self):
+        """Check the targets and weights as wholes, and make the blocks' tasks
+        (with persist, load them into the workers' memory)."""
+        import distributed
+
+        client = self.client
+        # Labels and all-zero weights are properties of the whole vector: one
+        # small pass over y (and the weights) decides them.
+        if self.loss_spec.labels is not None:
+            labels = client.compute(self.dask.array.unique(self.y)).result()
+            check.check_labels(labels, self.loss_spec, self.loss)
+        if self.weights is not None and not client.compute((self.weights != 0).any()).result():
+            raise ValueError("sample_weight is all zero: Sample weights must contain at "
+                             "least one non-zero number (there is nothing to fit)")
+        starts = np.concatenate([[0], np.cumsum(self.row_chunks)]).astype(int).tolist()
+        x_blocks = self.X.to_delayed().ravel()
+        y_blocks = self.y.to_delayed().ravel()
+        w_blocks = ([None] * len(x_blocks) if self.weights is None
+                    else self.weights.to_delayed().ravel())
+        # (pure=False: keys of this fit's own, which release() can cancel
+        # without touching another fit of the same data)
+        load = self.dask.delayed(_load_block, pure=False)
+        blocks = [load(xb, yb, wb, self.dtype.str, self.loss_spec.code, self.loss, starts[k],
+                       starts[k + 1])
+                  for k, (xb, yb, wb) in enumerate(zip(x_blocks, y_blocks, w_blocks))]
+        if self.persist:
+            # Futures held until the fit returns: lost blocks are recomputed
+            # from their source.
+            blocks = client.compute(blocks)
+            # Loaded before the first step, so that its tasks go where the
+            # blocks are (a block that failed to load raises in that step).
+            with client.as_current():
+                distributed.wait(blocks)
+        self.blocks = blocks
+
+    def release(self):
+        """Let the cluster forget the blocks."""
+        if self.persist and self.blocks:
+            self.client.cancel(self.blocks)
+        self.blocks = None
 
     def _placement(self):
         """For each loaded block, the workers that hold it (the keyword arguments
@@ -309,22 +371,39 @@ class _DaskRows(_fit.ExternalRows):
         return [dict(workers=list(where[block.key]), allow_other_workers=True, pure=False)
                 if where.get(block.key) else dict(pure=False) for block in self.blocks]
 
-    def _compute(self, futures, epoch):
-        """Wait for the futures (or lazy tasks); their results, or WorkerFailure."""
-        import distributed
-
+    def _compute(self, futures):
+        """Wait for the futures (or lazy tasks) and return their results."""
         if not self.persist:
             futures = self.client.compute(futures)
         try:
             return self.client.gather(futures)
-        except (distributed.KilledWorker, distributed.client.FutureCancelledError,
-                OSError, distributed.comm.CommClosedError) as exc:
+        finally:
+            self.client.cancel(futures)
+
+    def _epoch(self, state, settings, epoch):
+        """One epoch on the cluster; its loss total, or WorkerFailure."""
+        import distributed
+
+        failures = tuple(getattr(distributed.client, name) for name in (
+            "FutureCancelledError", "FuturesCancelledError", "CancelledError")
+            if hasattr(distributed.client, name))
+        failures += (distributed.KilledWorker, distributed.comm.CommClosedError, OSError,
+                     TimeoutError)
+        for name in ("NoValidWorkerError", "ClosedClientError"):
+            for module in (distributed, distributed.client, distributed.scheduler):
+                if hasattr(module, name):
+                    failures += (getattr(module, name),)
+        try:
+            if self.blocks is None:
+                self._load()
+            if settings.method == Method.BATCH:
+                return self._batch_epoch(state, settings)
+            return self._minibatch_epoch(state, settings)
+        except failures as exc:
             raise WorkerFailure(
                 f"epoch {epoch + 1} of the distributed fit could not be computed "
                 f"({type(exc).__name__}: {exc}); the weights are those of the epoch "
-                f"before") from exc
-        finally:
-            self.client.cancel(futures)
+                f"before (WorkerFailure.result holds the fit so far)") from exc
 
     def run_epochs(self, X, y, sample_weight, coef, intercept, order, validation_rows,
                    rng_state, progress, optimizer_state, average_coef, average_intercept,
@@ -343,10 +422,7 @@ class _DaskRows(_fit.ExternalRows):
                 progress[:] = [run.step, run.epoch, run.best, run.stall, run.adaptive_rate]
                 start = tuple(a.copy() for a in state)
                 lr_out[k] = run.rate(run.step + 1)
-                if settings.method == Method.BATCH:
-                    loss_sum = self._batch_epoch(state, settings, run.epoch)
-                else:
-                    loss_sum = self._minibatch_epoch(state, settings, run.epoch)
+                loss_sum = self._epoch(state, settings, run.epoch)
                 run.step = int(progress[0])
                 mean_loss = loss_sum / n
                 loss_out[k] = mean_loss
@@ -385,24 +461,23 @@ class _DaskRows(_fit.ExternalRows):
             return self.client.submit(function, block, *args, **placement)
         return self.dask.delayed(function, pure=False)(block, *args)
 
-    def _batch_epoch(self, state, settings, epoch):
+    def _batch_epoch(self, state, settings):
         coef, intercept, _, progress, optimizer_state, average_coef, average_intercept = state
         weights = (coef.copy(), intercept[0])
         sums = self._compute([self._task(_block_chunk_sums, block, placement, *weights, settings)
-                              for block, placement in zip(self.blocks, self._placement())],
-                             epoch)
+                              for block, placement in zip(self.blocks, self._placement())])
         loss = _kernels.step_from_chunk_sums(
             np.concatenate(sums), self.shape[0], coef, intercept, progress, optimizer_state,
             average_coef, average_intercept, settings)
         return float(loss)
 
-    def _minibatch_epoch(self, state, settings, epoch):
+    def _minibatch_epoch(self, state, settings):
         # The weights, optimizer state, generator and running loss go from
         # block to block: each task waits for the one before.
         carried = tuple(a.copy() for a in state) + (0.0,)
         for block, placement in zip(self.blocks, self._placement()):
             carried = self._task(_block_group_updates, block, placement, carried, settings)
-        (carried,) = self._compute([carried], epoch)
+        (carried,) = self._compute([carried])
         for a, new in zip(state, carried):
             a[...] = new
         return carried[-1]
@@ -412,20 +487,30 @@ def _load_block(X, y, sample_weight, dtype, loss_code, loss, start, stop):
     """One block of rows, checked and converted (runs on a worker, once per block)."""
     where = f" (rows {start}:{stop})"
     X = check._to_float_array(X, "X", np.dtype(dtype))
-    check.check_finite(X, "X" + where)
+    _check_finite(X, "X", start)
     y = check._to_float_array(y, "y", X.dtype)
-    check.check_finite(y, "y" + where)
+    _check_finite(y, "y", start)
     spec = next(spec for spec in LOSSES.values() if spec.code == loss_code)
     y = check.check_labels(y, spec, loss)
     if sample_weight is None:
         sample_weight = np.empty(0, dtype=X.dtype)
     else:
         sample_weight = check._to_float_array(sample_weight, "sample_weight", X.dtype)
-        check.check_finite(sample_weight, "sample_weight" + where)
+        _check_finite(sample_weight, "sample_weight", start)
         if (sample_weight < 0).any():
             raise ValueError(f"sample_weight must be >= 0{where}, got "
                              f"{sample_weight.min()}")
     return X, y, sample_weight
+
+
+def _check_finite(values, name, start):
+    """ValueError naming the array and the first row (of the whole array) with a
+    NaN or infinity."""
+    if not np.isfinite(values).all():
+        where = np.argwhere(~np.isfinite(values))[0]
+        at = f"row {start + where[0]}" + (f", column {where[1]}" if values.ndim == 2 else "")
+        raise ValueError(f"{name} contains NaN or infinity (first at {at}); remove or "
+                         f"impute those values first")
 
 
 def _block_chunk_sums(block, coef, intercept, settings):

@@ -178,8 +178,9 @@ def test_divergence_warns_and_keeps_the_last_finite_weights(client):
     X, y = problem(512, 3, seed=2)
     X = X * 100
     params = dict(method="batch", lr=10.0, max_epochs=50)
-    with pytest.warns(fastgd.DivergenceWarning, match="diverged at epoch"):
+    with pytest.warns(fastgd.DivergenceWarning, match="diverged at epoch") as caught:
         result = fastgd.dask.fit(da.from_array(X, chunks=256), y, client=client, **params)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
     with pytest.warns(fastgd.DivergenceWarning):
         local = fastgd.fit(X, y, **params)
     assert result.diverged and np.isfinite(result.coef).all()
@@ -304,6 +305,8 @@ def test_bad_input_gets_a_clear_error(client):
         fit(Xd, y, client=client, early_stopping=True)
     with pytest.raises(ValueError, match="does not take backend"):
         fit(Xd, y, client=client, backend="python")
+    with pytest.raises(TypeError, match="X must be a dask.array.Array"):
+        fit(X, y)  # (the wrong X is reported before the missing client)
     with pytest.raises(ValueError, match="shuffle=True needs method='minibatch'"):
         fit(Xd, y, client=client, method="batch", shuffle=True)
     with pytest.raises(TypeError, match="client must be a distributed.Client"):
@@ -317,12 +320,79 @@ def test_bad_input_gets_a_clear_error(client):
 
 
 @pytest.mark.parametrize("where", ["X", "y", "sample_weight"])
-def test_nan_names_the_array_and_rows(client, where):
+def test_nan_names_the_array_and_row(client, where):
     X, y = problem(300, 2)
     w = np.ones(300)
     {"X": X[:, 1], "y": y, "sample_weight": w}[where][250] = np.nan
-    with pytest.raises(ValueError, match=rf"{where} \(rows 200:300\)"):
+    at = "row 250, column 1" if where == "X" else "row 250"
+    with pytest.raises(ValueError, match=rf"{where} contains NaN or infinity \(first at {at}\)"):
         fastgd.dask.fit(da.from_array(X, chunks=100), y, sample_weight=w, client=client)
+
+
+def test_arguments_are_checked_before_any_block_is_loaded(client):
+    """A bad argument costs no read of X: loading these blocks would kill the workers."""
+    X, y = problem(512, 2)
+    pids = worker_pids(client)
+
+    def die(block):
+        os._exit(3)
+
+    Xd = da.from_array(X, chunks=256).map_blocks(die, meta=np.empty((0, 0)))
+    with pytest.raises(ValueError, match="lr must be"):
+        fastgd.dask.fit(Xd, y, client=client, lr=-1.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
+        fastgd.dask.fit(Xd, y, client=client, lrr=0.1)
+    with pytest.raises(ValueError, match="max_epochs"):
+        fastgd.dask.fit(Xd, y, client=client, max_epochs=0)
+    assert worker_pids(client) == pids
+
+
+def test_predictions_of_a_dask_array_are_a_dask_array(client):
+    X, y = problem(600, 3, labels=(0, 1))
+    Xd = da.from_array(X, chunks=(256, 2))
+    result = fastgd.dask.fit(Xd, y, client=client, loss="log", max_epochs=5)
+    for method in ("decision_function", "predict", "predict_proba"):
+        lazy = getattr(result, method)(Xd)
+        assert isinstance(lazy, da.Array), method
+        np.testing.assert_array_equal(client.compute(lazy).result(),
+                                      getattr(result, method)(X))
+
+
+def test_dask_dataframes_are_taken_as_arrays(client):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = problem(700, 3)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abc")).assign(t=y), npartitions=3)
+    result = fastgd.dask.fit(frame[["a", "b", "c"]], frame["t"], client=client, max_epochs=4)
+    blocks = frame.map_partitions(len).compute().tolist()
+    same_fit(result, fastgd.dask.reference_fit(X, y, blocks=blocks, max_epochs=4))
+
+
+def test_a_closed_client_or_unknown_chunks_get_clear_errors(client):
+    X, y = problem(300, 2)
+    yd = da.from_array(y, chunks=100)
+    with pytest.raises(ValueError, match="y has unknown chunk sizes"):
+        fastgd.dask.fit(da.from_array(X, chunks=100), yd[yd > -1e9], client=client)
+    cluster, closed = start_cluster()
+    closed.close()
+    cluster.close()
+    with pytest.raises(ValueError, match="the client is closed"):
+        fastgd.dask.fit(da.from_array(X, chunks=100), y, client=closed)
+
+
+def test_reference_fit_says_which_rule_blocks_break():
+    X, y = problem(100, 2)
+    ref = fastgd.dask.reference_fit
+    with pytest.raises(ValueError, match="adding up to X's 100 rows, got 2 blocks of 90"):
+        ref(X, y, blocks=[50, 40])
+    with pytest.raises(ValueError, match="row counts >= 1"):
+        ref(X, y, blocks=[100, 0])
+    with pytest.raises(TypeError, match=r"X.chunks\[0\]"):
+        ref(X, y, blocks=((50, 50), (2,)))
+    with pytest.raises(ValueError, match="method must be 'batch' or 'minibatch'"):
+        ref(X, y, blocks=[100], method="sgd")
+    with pytest.raises(ValueError, match="shuffle=True needs method='minibatch'"):
+        ref(X, y, blocks=[100], method="batch", shuffle=True)
 
 
 def test_negative_weight_names_the_rows(client):
@@ -424,8 +494,34 @@ def test_a_step_that_cannot_be_computed_raises_worker_failure():
         # (meta given: map_blocks then never calls die here to learn its output)
         Xd = da.from_array(X, chunks=256).map_blocks(die, meta=np.empty((0, 0)))
         with pytest.raises(WorkerFailure, match="epoch 1 of the distributed fit could not be "
-                                                "computed.*KilledWorker"):
+                                                "computed.*KilledWorker") as caught:
             fastgd.dask.fit(Xd, y, client=client, method="batch", max_epochs=3)
+        result = caught.value.result
+        assert result.n_epochs == 0 and result.stop_reason == "failed"
+        assert (result.coef == 0).all()
+    finally:
+        client.close()
+        cluster.close()
+
+
+def test_a_cluster_restart_mid_fit_raises_worker_failure_with_the_fit_so_far():
+    """client.restart() forgets the loaded blocks: WorkerFailure, whose result is
+    the fit of the epochs completed before, bit for bit."""
+    cluster, client = start_cluster()
+    try:
+        X, y = problem(1024, 3, seed=14)
+        params = dict(method="batch", optimizer="adam", lr=0.01)
+
+        def callback(epoch, loss, coef, intercept):
+            if epoch == 3:
+                client.restart()
+
+        with pytest.raises(WorkerFailure, match="epoch 4 of the distributed fit") as caught:
+            fastgd.dask.fit(da.from_array(X, chunks=256), y, client=client, max_epochs=10,
+                            callback=callback, **params)
+        result = caught.value.result
+        assert result.stop_reason == "failed" and result.backend == "dask"
+        same_fit(result, fastgd.fit(X, y, max_epochs=3, **params), same_reason=False)
     finally:
         client.close()
         cluster.close()
