@@ -536,3 +536,12 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(fastgd.dask, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_without_dask_the_error_says_what_to_install(monkeypatch):
+    X, y = problem(10, 2)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    with pytest.raises(ImportError, match=r'pip install "fastgd\[dask\]"'):
+        fastgd.dask.fit(da.from_array(X), y)
+    # the reference needs no dask
+    assert fastgd.dask.reference_fit(X, y, blocks=[10], max_epochs=2).n_epochs == 2
