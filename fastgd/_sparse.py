@@ -232,8 +232,8 @@ def check_csr(X, name="X", *, n_features=None, dtype=None):
         if not _rows_are_canonical(indices, indptr):
             data, indices, indptr = _canonical_copy(data, indices, indptr, shape, target)
     return CSRRows(_cast_values(data, target, name),
-                   np.ascontiguousarray(indices, dtype=np.int32),  # in range: checked above
-                   np.ascontiguousarray(indptr, dtype=np.intp),
+                   contiguous(indices, np.int32),  # in range: checked above
+                   contiguous(indptr, np.intp),
                    shape)
 
 
@@ -295,11 +295,12 @@ def _canonical_csr_arrays(X):
     if not (isinstance(data, np.ndarray) and isinstance(indices, np.ndarray)
             and isinstance(indptr, np.ndarray) and data.ndim == indices.ndim == indptr.ndim == 1
             and indices.dtype == np.int32 and indices.flags.c_contiguous
+            and indices.flags.aligned
             and indptr.dtype.kind == "i" and indptr.shape[0] == X.shape[0] + 1):
         return None
     from ._native import kernels  # here: the kernels import this package's modules
 
-    indptr = np.ascontiguousarray(indptr, dtype=np.intp)
+    indptr = contiguous(indptr, np.intp)
     if kernels.csr_layout(indices, indptr, X.shape[1], min(data.shape[0],
                                                              indices.shape[0])) != 0:
         return None
@@ -471,14 +472,26 @@ def _canonical_copy(data, indices, indptr, shape, target):
     return canonical.data, canonical.indices, canonical.indptr
 
 
+def contiguous(arr, dtype):
+    """``arr`` as a C-contiguous, aligned array of ``dtype`` (no copy when it is one).
+
+    Aligned too: a buffer read from a message or a file (``np.frombuffer`` at
+    an odd offset, a Dask worker's received frames) can hold numbers at
+    addresses that are not multiples of their size, which the kernels' typed
+    loads must not be given.  (Used by fastgd._validation as well.)
+    """
+    arr = np.ascontiguousarray(arr, dtype=dtype)  # (at least 1-D, as before)
+    return arr if arr.flags.aligned else arr.copy()  # a new array is aligned
+
+
 def _cast_values(data, target, name):
     """``data`` as C-contiguous ``target``; finite float64 values beyond float32 refused."""
     if target == np.float32 and data.dtype.kind == "f" and data.dtype.itemsize > 4:
         # Such values would silently become infinities.
         with np.errstate(over="raise"):
             try:
-                return np.ascontiguousarray(data, dtype=target)
+                return contiguous(data, target)
             except FloatingPointError:
                 raise ValueError(f"{name} has values beyond float32's range (about 3.4e38); "
                                  f"pass dtype=numpy.float64 or scale the data") from None
-    return np.ascontiguousarray(data, dtype=target)
+    return contiguous(data, target)

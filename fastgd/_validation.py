@@ -32,7 +32,8 @@ def _to_float_array(value, name, dtype=None):
 
     Non-numeric data is rejected with a clear message.
     """
-    if type(value) is np.ndarray and value.ndim and value.flags.c_contiguous and (
+    if type(value) is np.ndarray and value.ndim and value.flags.c_contiguous \
+            and value.flags.aligned and (
             value.dtype == dtype if dtype is not None else value.dtype in WORKING_DTYPES):
         return value  # the common case, and the cheapest test for it
     try:
@@ -60,13 +61,13 @@ def _to_float_array(value, name, dtype=None):
         # float32's range would silently become infinities.
         with np.errstate(over="raise"):
             try:
-                return np.ascontiguousarray(arr, dtype=target)
+                return _sparse.contiguous(arr, target)
             except FloatingPointError:
                 raise ValueError(
                     f"{name} has values beyond float32's range (about 3.4e38); the fit runs "
                     f"in float32 because X is float32: pass X as float64 to fit in float64"
                 ) from None
-    return np.ascontiguousarray(arr, dtype=target)
+    return _sparse.contiguous(arr, target)
 
 
 def check_finite(arr, name):

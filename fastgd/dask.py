@@ -42,7 +42,8 @@ from . import _fit
 from . import _validation as check
 from . import reference
 from ._native import kernels as _kernels
-from ._options import CHUNK_ROWS, LOSSES, PROGRESS_SIZE, Method, Status
+from ._options import CHUNK_ROWS, LOSSES, Method, Status
+from ._sparse import contiguous
 
 __all__ = ["fit", "reference_fit", "WorkerFailure", "CHUNK_ROWS"]
 
@@ -513,8 +514,14 @@ def _check_finite(values, name, start):
                          f"impute those values first")
 
 
+def _aligned(*arrays):
+    """The arrays as the kernels need them: a worker's received frames can hold
+    them at addresses that are not multiples of their item size (copied then)."""
+    return [contiguous(a, a.dtype) for a in arrays]
+
+
 def _block_chunk_sums(block, coef, intercept, settings):
-    X, y, sample_weight = block
+    X, y, sample_weight, coef = _aligned(*block, coef)
     return _kernels.block_chunk_sums(X, y, sample_weight, coef, X.dtype.type(intercept),
                                      settings)
 
@@ -522,7 +529,8 @@ def _block_chunk_sums(block, coef, intercept, settings):
 def _block_group_updates(block, carried, settings):
     """The block's mini-batch steps; the carried state is copied, never changed in
     place (Dask may rerun a task from the same inputs after a worker is lost)."""
-    X, y, sample_weight = block
+    X, y, sample_weight = _aligned(*block)
+    # (copies: new, aligned arrays)
     coef, intercept, rng_state, progress, optimizer_state, average_coef, average_intercept = (
         a.copy() for a in carried[:7])
     loss = _kernels.block_group_updates(X, y, sample_weight, coef, intercept, rng_state,

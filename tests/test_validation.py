@@ -215,3 +215,21 @@ def test_a_huge_batch_size_means_one_batch():
     huge = fastgd.fit(X_OK, Y_OK, method="minibatch", batch_size=2**70, max_epochs=3)
     whole = fastgd.fit(X_OK, Y_OK, method="batch", max_epochs=3)
     assert huge.coef.tobytes() == whole.coef.tobytes()
+
+
+def test_misaligned_arrays_are_copied_before_the_kernels():
+    """Floats at addresses that are not multiples of their size (np.frombuffer at an
+    odd offset, as in a received message) reach the kernels only as aligned copies;
+    the fit is that of the aligned data."""
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    y = X.sum(axis=1)
+    for dtype in (np.float64, np.float32):
+        raw = bytearray(1) + np.ascontiguousarray(X, dtype=dtype).tobytes()
+        Xm = np.frombuffer(raw, dtype=dtype, offset=1).reshape(50, 3)
+        ym = np.frombuffer(bytearray(1) + y.astype(dtype).tobytes(), dtype=dtype, offset=1)
+        assert not Xm.flags.aligned and not ym.flags.aligned
+        for method in ("sgd", "batch"):
+            got = fastgd.fit(Xm, ym, method=method, max_epochs=3)
+            want = fastgd.fit(X.astype(dtype), y.astype(dtype), method=method, max_epochs=3)
+            np.testing.assert_array_equal(got.coef, want.coef, strict=True)
+            np.testing.assert_array_equal(got.predict(Xm), want.predict(X.astype(dtype)))
