@@ -537,14 +537,12 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
     # are flat somewhere can hide such a value (a NaN target under
     # epsilon_insensitive gives a loss and gradient of 0), so for them the
     # scan is done first.
-    external = isinstance(X, ExternalRows)
-    if external:  # fastgd.dask: rows, targets and weights checked where they are
-        n_samples, n_features = X.shape
-        loss_spec, loss_param = check.check_loss(loss, loss_params)
-    else:
+    external = isinstance(X, ExternalRows)  # fastgd.dask: checks its rows where they are
+    if not external:
         X = check.check_X(X, finite=False)
-        n_samples, n_features = X.shape
-        loss_spec, loss_param = check.check_loss(loss, loss_params)
+    n_samples, n_features = X.shape
+    loss_spec, loss_param = check.check_loss(loss, loss_params)
+    if not external:
         scan_first = not loss_spec.propagates_nonfinite
         y = check.check_y(y, n_samples, finite=scan_first, dtype=X.dtype)
         if scan_first:

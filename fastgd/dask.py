@@ -33,6 +33,7 @@ again and again, a source that can no longer be read) raises
 
 Install with ``pip install "fastgd[dask]"``.
 """
+import functools
 import inspect
 import operator
 
@@ -383,24 +384,13 @@ class _DaskRows(_fit.ExternalRows):
 
     def _epoch(self, state, settings, epoch):
         """One epoch on the cluster; its loss total, or WorkerFailure."""
-        import distributed
-
-        failures = tuple(getattr(distributed.client, name) for name in (
-            "FutureCancelledError", "FuturesCancelledError", "CancelledError")
-            if hasattr(distributed.client, name))
-        failures += (distributed.KilledWorker, distributed.comm.CommClosedError, OSError,
-                     TimeoutError)
-        for name in ("NoValidWorkerError", "ClosedClientError"):
-            for module in (distributed, distributed.client, distributed.scheduler):
-                if hasattr(module, name):
-                    failures += (getattr(module, name),)
         try:
             if self.blocks is None:
                 self._load()
             if settings.method == Method.BATCH:
                 return self._batch_epoch(state, settings)
             return self._minibatch_epoch(state, settings)
-        except failures as exc:
+        except _cluster_failures() as exc:
             raise WorkerFailure(
                 f"epoch {epoch + 1} of the distributed fit could not be computed "
                 f"({type(exc).__name__}: {exc}); the weights are those of the epoch "
@@ -482,6 +472,22 @@ class _DaskRows(_fit.ExternalRows):
         for a, new in zip(state, carried):
             a[...] = new
         return carried[-1]
+
+
+@functools.cache
+def _cluster_failures():
+    """The exceptions that mean the cluster could not compute a step (the
+    names differ between distributed's versions)."""
+    import distributed
+
+    failures = (distributed.KilledWorker, distributed.comm.CommClosedError, OSError,
+                TimeoutError)
+    for name in ("FutureCancelledError", "FuturesCancelledError", "CancelledError",
+                 "NoValidWorkerError", "ClosedClientError"):
+        for module in (distributed, distributed.client, distributed.scheduler):
+            if isinstance(getattr(module, name, None), type):
+                failures += (getattr(module, name),)
+    return failures
 
 
 def _load_block(X, y, sample_weight, dtype, loss_code, loss, start, stop):
