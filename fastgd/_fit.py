@@ -807,8 +807,14 @@ def polynomial_features(x, degree):
 
     The column order is that of :func:`numpy.polyfit`, so with ``degree=2`` the
     coefficients of a fit pair with ``x**2`` and ``x`` as the tutorial's ``w1`` and
-    ``w2``; its ``w3`` is the intercept.  Each column is NumPy's
-    ``x ** k``.
+    ``w2``; its ``w3`` is the intercept.
+
+    The powers are built by repeated multiplication, one rounding each, in a
+    fixed order: ``x**1 = x``, ``x**2 = x * x``, ``x**3 = (x * x) * x``, and
+    in general ``x**k = x**(k-1) * x``.  Every value is therefore the same
+    bits on any machine: NumPy's ``power`` is not used, because on some CPUs
+    (x86-64 with AVX-512) it runs a SIMD ``pow`` that is not correctly
+    rounded, and ``x * x`` and ``x ** 2`` then differ in the last bit.
 
     Parameters
     ----------
@@ -831,5 +837,13 @@ def polynomial_features(x, degree):
     """
     arr = check.check_1d(x, "x")
     degree = check.check_int(degree, "degree", minimum=1)
-    powers = np.arange(degree, 0, -1)
-    return np.ascontiguousarray(arr[:, None] ** powers[None, :])
+    arr = arr.astype(np.float64, copy=False)
+    features = np.empty((arr.shape[0], degree), dtype=np.float64)
+    power = arr
+    features[:, degree - 1] = power
+    for k in range(2, degree + 1):
+        # One correctly rounded multiply per element (NumPy's multiply is
+        # exact-rounded on every CPU, SIMD or not): x**k = x**(k-1) * x.
+        power = power * arr
+        features[:, degree - k] = power
+    return features
