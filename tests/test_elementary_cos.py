@@ -6,12 +6,11 @@ rounded: the correctly rounded double or its neighbour on the other side of
 the exact value), checked against mpmath at 300 bits (mpmath adds the bits
 that huge arguments need for their reduction by itself).
 
-The C is reached through the fixture ``c_impl``: a callable
-``f(name, x_array) -> ndarray`` ("cos" only, for now).  Here it calls a tiny
-shared library built from the header with the kernels' flags
-(``-O3 -ffp-contract=off -fno-math-errno``); once fastgd's compiled module
-exposes the function, the fixture can return
-``fastgd._native.kernels.elementary`` instead.
+The C is reached through the fixture ``c_impl``: the compiled kernels'
+``elementary("cos", x_array)``, so the function is checked as the kernels
+compiled it.  The symbol check builds a tiny shared library from the header
+with the kernels' flags (``-O3 -ffp-contract=off -fno-math-errno``), skipped
+where there is no C compiler.
 
 The default run checks about 2*10^5 arguments against mpmath;
 ``FASTGD_ELEMENTARY_FULL=1`` checks about 1.2*10^6 (on as many processes as
@@ -105,9 +104,38 @@ def c_library(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def c_impl(c_library):
-    """``f(name, x_array) -> ndarray``: the C functions of src/elementary_cos.h."""
-    return _loader(c_library)
+def c_impl():
+    """``f(name, x_array[, y_array]) -> ndarray``: the C functions as the kernels compiled
+    them (``elementary`` of the kernel build fastgd loaded; the other build is
+    compared with it in test_both_kernel_builds_agree)."""
+    from fastgd._native import kernels
+
+    def call(name, x, y=None):
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if y is None:
+            return kernels.elementary(name, x)
+        return kernels.elementary(name, x, np.ascontiguousarray(y, dtype=np.float64))
+
+    return call
+
+
+def test_both_kernel_builds_agree():
+    """The baseline and AVX2 kernel builds compute the same bits."""
+    import importlib.util
+
+    from fastgd import _kernels
+
+    if importlib.util.find_spec("fastgd._kernels_avx2") is None or not _kernels.cpu_supports_avx2():
+        pytest.skip("no AVX2 build on this machine")
+    from fastgd import _kernels_avx2
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-800, 800, 20000), rng.uniform(0, 4, 20000),
+                        np.frombuffer(rng.bytes(8 * 20000), dtype=np.float64)])
+    for name in ("cos",):
+        a = _kernels.elementary(name, x)
+        b = _kernels_avx2.elementary(name, x)
+        assert a.view(np.uint64).tolist() == b.view(np.uint64).tolist(), name
 
 
 # ---------------------------------------------------------------- arguments
