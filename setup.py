@@ -6,7 +6,9 @@ wraparound checks back on (a debugging build: an out-of-range index then
 raises IndexError instead of reading stray memory).  Set
 ``FASTGD_NO_OPENMP=1`` to build without OpenMP (as happens anyway when the
 compiler has none): the kernels then run on one thread, with the same results.
-Set ``FASTGD_NO_AVX2=1`` to skip the AVX2 build of the kernels.  Set
+Set ``FASTGD_NO_AVX2=1`` to skip the AVX2 build of the kernels, and
+``FASTGD_NO_LIBM_BASELINE=1`` to skip ``fastgd._kernels_libm`` (the benchmark
+baseline built with the C library's exp, log1p, pow and cos).  Set
 ``FASTGD_SANITIZE=address`` (or any list ``-fsanitize=`` takes) to build with
 the compiler's sanitizers, for ``.ci/memcheck``; such a build must run with the
 sanitizer runtime preloaded (see the README).
@@ -73,14 +75,24 @@ SANITIZER_FLAGS = [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer", "-g"] if
 # compiler may only vectorise loops whose lanes are independent (the partial
 # sums and the element-wise updates), and -mavx2 does not enable FMA.
 X86_64 = platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32"
-VARIANTS = [("fastgd._kernels", "src/_kernels.pyx", [])]
+VARIANTS = [("fastgd._kernels", "src/_kernels.pyx", [], [])]
 if X86_64 and os.environ.get("FASTGD_NO_AVX2", "") in ("", "0"):
-    VARIANTS.append(("fastgd._kernels_avx2", "src/_kernels_avx2.pyx", ["-mavx2"]))
+    VARIANTS.append(("fastgd._kernels_avx2", "src/_kernels_avx2.pyx", ["-mavx2"], []))
+# The benchmark baseline: the baseline build with the C library's exp, log1p,
+# pow and cos (see src/elementary_select.h); `fastgd bench` times fastgd's own
+# functions against it.  FASTGD_NO_LIBM_BASELINE=1 skips it (the bench rows
+# then say "not installed").
+if os.environ.get("FASTGD_NO_LIBM_BASELINE", "") in ("", "0"):
+    VARIANTS.append(("fastgd._kernels_libm", "src/_kernels_libm.pyx", [],
+                     [("FASTGD_LIBM_ELEMENTARY", "1")]))
 
 extensions = [
-    Extension(name, [source], extra_compile_args=COMPILE_ARGS + OPENMP + flags + SANITIZER_FLAGS,
-              extra_link_args=OPENMP + SANITIZER_FLAGS, depends=["src/_kernels.pyx"])
-    for name, source, flags in VARIANTS
+    Extension(name, [source], include_dirs=["src"], define_macros=macros,
+              extra_compile_args=COMPILE_ARGS + OPENMP + flags + SANITIZER_FLAGS,
+              extra_link_args=OPENMP + SANITIZER_FLAGS,
+              depends=["src/_kernels.pyx", "src/elementary_select.h", "src/elementary.h",
+                       "src/elementary_cos.h"])
+    for name, source, flags, macros in VARIANTS
 ]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))

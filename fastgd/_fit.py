@@ -9,6 +9,7 @@ import numpy as np
 
 from . import _validation as check
 from . import reference
+from . import _portable
 from ._native import kernels as _kernels
 from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, PROGRESS_EPOCHS, PROGRESS_STEPS,
                        Optimizer, Schedule, Settings, Status, initial_progress)
@@ -174,7 +175,7 @@ class FitResult:
                              f"this fit has {self.coef.shape[0]}")
         difference = np.append(self.coef.astype(np.float64) - coef,
                                self.intercept - float(solution.intercept))
-        return float(np.sqrt(difference @ difference))
+        return _portable.norm(difference)
 
     def save(self, path):
         """Write this result to ``path`` as a ``.npz`` file (no pickle): see :func:`fastgd.load`.
@@ -242,6 +243,9 @@ class FitResult:
     def predict_proba(self, X):
         """P(label 1) under the log loss: ``1 / (1 + exp(-(X @ coef + intercept)))``.
 
+        Computed as the log loss computes its sigmoid, with fastgd's own exp
+        (the same bits on every machine; see :mod:`fastgd.reference`).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features), or a dask array
@@ -255,9 +259,7 @@ class FitResult:
             raise ValueError(f"predict_proba needs loss='log'; this fit used loss={self.loss!r}")
         if _is_dask_array(X):
             return _blockwise(X, self.predict_proba, np.float64)
-        scores = self.decision_function(X).astype(np.float64)
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-scores))
+        return _portable.sigmoid(self.decision_function(X))
 
 
 def _is_dask_array(X):

@@ -227,6 +227,7 @@ def _fit_command(args):
     """``fastgd fit``: returns the exit code, or raises _UsageError."""
     import numpy as np
 
+    from . import _portable
     from ._fit import DivergenceWarning, FitInterrupted, fit
 
     if args.degree is not None and args.degree < 1:
@@ -270,8 +271,9 @@ def _fit_command(args):
     X = _design(raw, args.degree, None, None)
     mean = std = None
     if args.standardize:
-        mean = X.mean(axis=0)
-        std = X.std(axis=0)
+        # Correctly rounded sums (fastgd._portable), not NumPy's mean and std,
+        # whose SIMD reductions may round differently on another CPU.
+        mean, std = _portable.column_mean_std(X)
         std[std == 0] = 1.0  # a constant column is only centred
         X = _design(raw, args.degree, mean, std)
 
@@ -355,8 +357,10 @@ def _unstandardized(coef, intercept, mean, std):
     """Weights on the unstandardized columns that give the same predictions (up to rounding)."""
     import numpy as np
 
+    from . import _portable
+
     scaled = np.asarray(coef, dtype=np.float64) / std
-    return scaled, float(intercept - np.dot(scaled, mean))
+    return scaled, float(intercept - _portable.dot(scaled, mean))
 
 
 def _format_seconds(seconds):

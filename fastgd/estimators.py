@@ -23,7 +23,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install scikit-learn (or the sklearn extra: pip install \".[sklearn]\" from a "
         "clone of fastgd); fastgd.fit works without it") from exc
 
-from . import _fit
+from . import _fit, _portable
 from ._options import LOSSES
 
 #: Parameters passed on to fastgd.fit unchanged, in the order of the signature.
@@ -377,19 +377,20 @@ class GDClassifier(ClassifierMixin, _GDBase):
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes) (log and modified_huber losses).
 
-        log: the logistic function of the score; modified_huber:
-        ``(clip(score, -1, 1) + 1) / 2`` (scikit-learn's).  With more than two
-        classes the one-vs-rest probabilities are normalised to sum to 1.
+        log: the logistic function of the score, computed as the log loss
+        computes it; modified_huber: ``(clip(score, -1, 1) + 1) / 2``
+        (scikit-learn's).  With more than two classes the one-vs-rest
+        probabilities are normalised to sum to 1 (divided by their sum, added
+        in class order).  The same bits on every machine.
         """
         scores = self._scores(X).astype(np.float64)
         if self.loss == "log":
-            with np.errstate(over="ignore"):
-                positive = 1.0 / (1.0 + np.exp(-scores))
+            positive = _portable.sigmoid(scores)
         else:
             positive = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
         if positive.shape[1] == 1:
             return np.hstack([1.0 - positive, positive])
-        total = positive.sum(axis=1, keepdims=True)
+        total = _portable.row_sums(positive)[:, None]
         uniform = np.full_like(positive, 1.0 / positive.shape[1])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, positive / total, uniform)
@@ -397,5 +398,4 @@ class GDClassifier(ClassifierMixin, _GDBase):
     @available_if(_has_probabilities)
     def predict_log_proba(self, X):
         """The logarithm of :meth:`predict_proba`."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        return _portable.log(self.predict_proba(X))

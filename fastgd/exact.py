@@ -6,6 +6,11 @@ needed to find it; :func:`exact_solution` computes it with
 of X), which is the reference a descent can be measured against
 (:meth:`fastgd.FitResult.distance_to`).  Descent wins when X is too large to
 copy or factor, or for losses without a closed form.
+
+:func:`exact_solution` is outside fastgd's same-bits promise: LAPACK and BLAS
+choose their blocking and SIMD kernels per CPU and thread count, so its last
+bits (and those of its ``loss``) may differ between machines.  Everything
+:func:`fastgd.fit` returns is inside it (see :mod:`fastgd.reference`).
 """
 from typing import NamedTuple
 

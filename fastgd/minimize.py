@@ -15,6 +15,7 @@ from typing import Union
 import numpy as np
 
 # Absolute imports, so that ``python -m doctest fastgd/minimize.py`` runs too.
+from fastgd import _portable
 from fastgd import _validation as check
 from fastgd._fit import DivergenceWarning
 
@@ -372,11 +373,10 @@ def _all_finite(arr):
 
 
 def _norm(v):
-    """Euclidean norm of a finite 1-D array, without overflow in the squares."""
-    squares = float(v @ v)
-    if math.isfinite(squares) and squares > 1e-280:
-        return math.sqrt(squares)
-    scale = float(np.max(np.abs(v)))
-    if scale == 0.0:
-        return 0.0
-    return scale * math.sqrt(float((v / scale) @ (v / scale)))
+    """Euclidean norm of a finite 1-D array, without overflow in the squares.
+
+    Summed with math.fsum (see fastgd._portable), not ``v @ v``: BLAS's dot
+    sums in an order that depends on the CPU, and the norm decides when the
+    descent stops.
+    """
+    return _portable.norm(v)

@@ -53,10 +53,22 @@ Per-sample loss and its gradient factor
     without them ``g = dloss``.  The gradient of the loss with respect to
     ``w[j]`` is ``g * x[j]``, and with respect to ``b`` it is ``g``.
 
-Transcendental functions
-    ``exp``, ``log1p``, ``sqrt``, ``pow`` and ``cos`` are evaluated in float64
-    by the C library (Python's :mod:`math` calls the same functions) and the
-    result is rounded to the working dtype.
+Elementary functions
+    ``exp``, ``log1p``, ``pow`` and ``cos`` are fastgd's own, evaluated in
+    float64 and rounded to the working dtype: :func:`fastgd.elementary.exp`,
+    :func:`~fastgd.elementary.log1p`, :func:`~fastgd.elementary.pow` and
+    :func:`fastgd._elementary_cos.cos`, whose docstrings state each algorithm
+    (range reduction, polynomial or table, every constant as an exact hex
+    literal, the special cases) and its measured error (at most 1 ulp).  They
+    use ``+ - * /`` and operations on the bits only, never the C library's
+    functions, whose last bits depend on the CPU and the C library; the kernels
+    call the same algorithms written in C (``src/elementary.h``,
+    ``src/elementary_cos.h``), so both give the same bits on any IEEE-754
+    machine.  Every power (``t**power_t``, ``gamma**e``, ``beta**t``) is one
+    ``pow``; the kernels may take ``beta**t`` as ``pow_log(log_ext(beta), t)``,
+    which is ``pow``'s own two halves and the same bits.  ``sqrt`` is IEEE-754's
+    correctly rounded square root (the same on every CPU).  The sigmoid of a
+    logit is :func:`logistic`.
 
 Steps, rates and the schedule
     A step is one update: one sample (``"sgd"``), one mini-batch, or one
@@ -196,6 +208,7 @@ import numpy as np
 
 from typing import NamedTuple
 
+from . import _elementary_cos, elementary
 from ._options import (ADAPTIVE_MIN_LR, AVERAGE_FOLD_BELOW, CHUNK_ROWS, PROGRESS_BEST,
                        PROGRESS_EPOCHS, PROGRESS_RATE, PROGRESS_STALL, PROGRESS_STEPS,
                        SCALE_RESET_BELOW, Loss, Method, Optimizer, Schedule, Status)
@@ -312,9 +325,8 @@ def sample_loss(kind, p, t, param, scalar):
             return a - param, scalar(1 if r > 0 else -1)
         return zero, zero
     if kind == Loss.LOG:
-        e = math.exp(-abs(float(p)))
-        sigmoid = 1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e)
-        loss = ((p if p > 0 else zero) - p * t) + scalar(math.log1p(e))
+        e, sigmoid = logistic(p)
+        loss = ((p if p > 0 else zero) - p * t) + scalar(elementary.log1p(e))
         return loss, scalar(sigmoid) - t
     if kind == Loss.HINGE:
         z = p * t
@@ -332,6 +344,21 @@ def sample_loss(kind, p, t, param, scalar):
     raise ValueError(f"unknown loss code {kind}")
 
 
+def logistic(p):
+    """``(e, sigmoid)`` of a logit p, in float64, as the log loss takes them.
+
+    ``e = exp(-|p|)`` (fastgd's exp) and the sigmoid ``1 / (1 + e)`` for
+    ``p >= 0``, ``e / (1 + e)`` otherwise: no overflow for any p.  The
+    kernels' ``sigmoid`` (``FitResult.predict_proba`` and the estimators'
+    probabilities) computes the same.
+
+    >>> logistic(0.0)
+    (1.0, 0.5)
+    """
+    e = elementary.exp(-abs(float(p)))
+    return e, (1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e))
+
+
 def scheduled_rate(settings, epoch, step, adaptive_rate):
     """The float64 learning rate of step ``step`` (from 1) in epoch ``epoch`` (from 0)."""
     lr = settings.lr
@@ -339,14 +366,14 @@ def scheduled_rate(settings, epoch, step, adaptive_rate):
     if kind == Schedule.CONSTANT:
         return lr
     if kind == Schedule.INVSCALING:
-        return lr / math.pow(step, settings.power_t)
+        return lr / elementary.pow(float(step), settings.power_t)
     if kind == Schedule.EXPONENTIAL:
-        return lr * math.pow(settings.gamma, epoch)
+        return lr * elementary.pow(settings.gamma, float(epoch))
     if kind == Schedule.STEP:
-        return lr * math.pow(settings.gamma, epoch // settings.step_size)
+        return lr * elementary.pow(settings.gamma, float(epoch // settings.step_size))
     if kind == Schedule.COSINE:
         lr_min = settings.lr_min
-        return lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * epoch / settings.max_epochs)) / 2.0
+        return lr_min + (lr - lr_min) * (1.0 + _elementary_cos.cos(math.pi * epoch / settings.max_epochs)) / 2.0
     return adaptive_rate  # Schedule.ADAPTIVE
 
 
@@ -381,8 +408,8 @@ class StepScalars:
             self.beta1_complement = scalar(1.0 - s.beta1)
             self.beta2 = scalar(s.beta2)
             self.beta2_complement = scalar(1.0 - s.beta2)
-            self.step_size = scalar(rate / (1.0 - math.pow(s.beta1, step)))
-            self.bias_correction2_sqrt = scalar(math.sqrt(1.0 - math.pow(s.beta2, step)))
+            self.step_size = scalar(rate / (1.0 - elementary.pow(s.beta1, float(step))))
+            self.bias_correction2_sqrt = scalar(math.sqrt(1.0 - elementary.pow(s.beta2, float(step))))
             self.amsgrad = s.amsgrad
             self.decay_factor = scalar(1.0 - rate * s.weight_decay)
 

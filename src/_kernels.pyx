@@ -5,7 +5,7 @@ computes, operation by operation; the reference module's docstring is the
 specification.  Inputs are validated by ``fastgd._validation`` before they get
 here, so the loops run without bounds checks and without the GIL.
 """
-from libc.math cimport M_PI, NAN, cos, exp, fabs, isfinite, log1p, pow, sqrt
+from libc.math cimport M_PI, NAN, fabs, isfinite, sqrt
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy, memset
 from cython cimport floating
@@ -17,6 +17,19 @@ cdef extern from "Python.h":
     int PyErr_CheckSignals()
     void PyErr_Fetch(PyObject** type, PyObject** value, PyObject** traceback)
     void PyErr_Restore(PyObject* type, PyObject* value, PyObject* traceback)
+
+cdef extern from "elementary_select.h" nogil:
+    # fastgd's own exp, log1p, log, pow (elementary.h) and cos
+    # (elementary_cos.h): +, -, *, / and bit operations only, never the C
+    # library's, so the same bits on every CPU and C library.  Their Python
+    # twins, operation for operation, are in fastgd/elementary.py.
+    double fgd_exp(double x)
+    double fgd_log1p(double x)
+    double fgd_log(double x)
+    double fgd_pow(double x, double y)
+    double fgd_log_ext(double x, double* lo)
+    double fgd_pow_log(double hi, double lo, double y)
+    double fgd_cos(double x)
 
 import numpy as np
 
@@ -183,6 +196,12 @@ cdef struct Options:
     bint centered
     double beta1
     double beta2
+    # fgd_log_ext of beta1 and beta2 (hi and lo parts; 0 when beta is 0), so that
+    # each step's beta**t costs an exp only: fgd_pow_log gives fgd_pow's bits.
+    double beta1_log_hi
+    double beta1_log_lo
+    double beta2_log_hi
+    double beta2_log_lo
     bint amsgrad
     double lr_decay
     double weight_decay
@@ -429,7 +448,8 @@ cdef inline floating sample_loss(int kind, floating p, floating t, floating para
 
     The table in ``fastgd/reference.py`` (``sample_loss``) is the
     specification.  Constants are integers or working-dtype locals, so a
-    float32 fit does float32 operations; exp and log1p run in float64.
+    float32 fit does float32 operations; exp and log1p (fastgd's own) run in
+    float64.
     """
     cdef floating r, a, z, u
     cdef floating half = 0.5
@@ -455,10 +475,10 @@ cdef inline floating sample_loss(int kind, floating p, floating t, floating para
         dloss[0] = 0
         return 0
     if kind == LOSS_LOG:
-        e = exp(-fabs(<double>p))
+        e = fgd_exp(-fabs(<double>p))
         sigmoid = 1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e)
         dloss[0] = <floating>sigmoid - t
-        return ((p if p > 0 else 0) - p * t) + <floating>log1p(e)
+        return ((p if p > 0 else 0) - p * t) + <floating>fgd_log1p(e)
     z = p * t
     if kind == LOSS_HINGE:
         if z <= 1:
@@ -503,15 +523,23 @@ cdef inline double scheduled_rate(const Options* opt, const Progress* prog,
     if opt.schedule == SCHEDULE_CONSTANT:
         return opt.lr
     if opt.schedule == SCHEDULE_INVSCALING:
-        return opt.lr / pow(<double>step, opt.power_t)
+        return opt.lr / fgd_pow(<double>step, opt.power_t)
     if opt.schedule == SCHEDULE_EXPONENTIAL:
-        return opt.lr * pow(opt.gamma, <double>epoch)
+        return opt.lr * fgd_pow(opt.gamma, <double>epoch)
     if opt.schedule == SCHEDULE_STEP:
-        return opt.lr * pow(opt.gamma, <double>(epoch // opt.step_size))
+        return opt.lr * fgd_pow(opt.gamma, <double>(epoch // opt.step_size))
     if opt.schedule == SCHEDULE_COSINE:
         return opt.lr_min + (opt.lr - opt.lr_min) * (
-            1.0 + cos(M_PI * <double>epoch / <double>opt.max_epochs)) / 2.0
+            1.0 + fgd_cos(M_PI * <double>epoch / <double>opt.max_epochs)) / 2.0
     return prog.adaptive_rate
+
+
+cdef inline double power_of(double base, double log_hi, double log_lo,
+                            double y) noexcept nogil:
+    """``fgd_pow(base, y)``, from ``base``'s fgd_log_ext when base > 0 (the same bits)."""
+    if base > 0:
+        return fgd_pow_log(log_hi, log_lo, y)
+    return fgd_pow(base, y)
 
 
 cdef inline floating rounded_sqrt(floating v) noexcept nogil:
@@ -643,8 +671,10 @@ cdef void optimizer_step(floating* w, floating* b, const floating* grad, floatin
         c3 = <floating>(1.0 - opt.beta1)
         c4 = <floating>opt.beta2
         c5 = <floating>(1.0 - opt.beta2)
-        c6 = <floating>(rate / (1.0 - pow(opt.beta1, <double>step)))
-        c7 = <floating>sqrt(1.0 - pow(opt.beta2, <double>step))
+        c6 = <floating>(rate / (1.0 - power_of(opt.beta1, opt.beta1_log_hi,
+                                               opt.beta1_log_lo, <double>step)))
+        c7 = <floating>sqrt(1.0 - power_of(opt.beta2, opt.beta2_log_hi, opt.beta2_log_lo,
+                                           <double>step))
         for j in range(d):
             w[j] = adam_coordinate(w[j], grad[j], &s0[j], &s1[j], &s2[j], wd, decoupled, c1,
                                    c2, c3, c4, c5, c6, c7, eps, opt.amsgrad)
@@ -1328,6 +1358,11 @@ cdef void read_settings(Options* opt, settings, Py_ssize_t n) except *:
     opt.centered = settings.centered
     opt.beta1 = settings.beta1
     opt.beta2 = settings.beta2
+    opt.beta1_log_hi = opt.beta1_log_lo = opt.beta2_log_hi = opt.beta2_log_lo = 0.0
+    if opt.beta1 > 0:
+        opt.beta1_log_hi = fgd_log_ext(opt.beta1, &opt.beta1_log_lo)
+    if opt.beta2 > 0:
+        opt.beta2_log_hi = fgd_log_ext(opt.beta2, &opt.beta2_log_lo)
     opt.amsgrad = settings.amsgrad
     opt.lr_decay = settings.lr_decay
     opt.weight_decay = settings.weight_decay
@@ -1753,3 +1788,56 @@ def predict(X, const floating[::1] coef, floating intercept, floating[::1] out):
     with nogil:
         for i in range(n):
             out[i] = row_dot(&coef[0], &rows, i, d) + intercept
+
+
+# ------------------------------------------------- elementary functions, sigmoid
+
+def sigmoid(const double[::1] scores, double[::1] out):
+    """The log loss's sigmoid of each score (reference: logistic), into ``out``."""
+    cdef Py_ssize_t i
+    cdef double p, e
+    with nogil:
+        for i in range(scores.shape[0]):
+            p = scores[i]
+            e = fgd_exp(-fabs(p))
+            out[i] = 1.0 / (1.0 + e) if p >= 0 else e / (1.0 + e)
+
+
+def elementary(str name, const double[::1] x, y=None):
+    """fastgd's own ``name`` ("exp", "log1p", "log", "cos" or "pow") of each value.
+
+    For tests and for :mod:`fastgd._portable`: the compiled twin of
+    :mod:`fastgd.elementary`.  ``pow`` takes its exponents from ``y`` (an
+    array of the same length).
+    """
+    cdef Py_ssize_t i, n = x.shape[0]
+    cdef double[::1] out = np.empty(n, dtype=np.float64)
+    cdef const double[::1] exponents
+    if name == "pow":
+        if y is None:
+            raise ValueError("elementary('pow', x, y) needs the exponents y")
+        exponents = y
+        if exponents.shape[0] != n:
+            raise ValueError(f"x and y must have the same length, got {n} and {exponents.shape[0]}")
+        with nogil:
+            for i in range(n):
+                out[i] = fgd_pow(x[i], exponents[i])
+    elif name == "exp":
+        with nogil:
+            for i in range(n):
+                out[i] = fgd_exp(x[i])
+    elif name == "log1p":
+        with nogil:
+            for i in range(n):
+                out[i] = fgd_log1p(x[i])
+    elif name == "log":
+        with nogil:
+            for i in range(n):
+                out[i] = fgd_log(x[i])
+    elif name == "cos":
+        with nogil:
+            for i in range(n):
+                out[i] = fgd_cos(x[i])
+    else:
+        raise ValueError(f"name must be exp, log1p, log, cos or pow, got {name!r}")
+    return np.asarray(out)
