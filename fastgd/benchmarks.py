@@ -165,6 +165,7 @@ TARGETS = {
     "float32 vs float64": at_least(1.7),
     "sparse log vs sklearn": at_least(2),
     "fit overhead": at_least(1),
+    "own elementary functions vs C library's": within(1.1),
     "two fits in two threads": at_least(1.6),
 }
 
@@ -1018,6 +1019,94 @@ def sparse_log_epoch(n=TEXT_SIZE[0], d=TEXT_SIZE[1], nnz_per_row=TEXT_SIZE[2], *
                    quick=quick)
 
 
+#: (n, d) of the elementary-function rows: a narrow and a wide per-sample epoch.
+ELEMENTARY_SIZES = ((100_000, 10), (100_000, 100))
+LOG_LR = 0.01
+
+
+def _libm_runner():
+    """``run_epochs`` of fastgd._kernels_libm (the C library's exp, log1p, pow, cos), or None."""
+    try:
+        from . import _kernels_libm
+    except ImportError:
+        return None
+    return _kernels_libm.run_epochs
+
+
+def with_runner(run_epochs, fastgd_run):
+    """``fastgd_run`` made to run its fits on the kernel entry ``run_epochs``."""
+    from . import _fit
+
+    def run(p):
+        saved = _fit._RUNNERS["cython"]
+        _fit._RUNNERS["cython"] = run_epochs
+        try:
+            return fastgd_run(p)
+        finally:
+            _fit._RUNNERS["cython"] = saved
+
+    return run
+
+
+def on_baseline_kernels(fastgd_run):
+    """``fastgd_run`` on fastgd._kernels, the baseline x86-64 build (whatever the CPU has)."""
+    from . import _kernels
+
+    return with_runner(_kernels.run_epochs, fastgd_run)
+
+
+def with_libm_kernels(fastgd_run):
+    """``fastgd_run`` on fastgd._kernels_libm instead of fastgd's kernels.
+
+    fastgd._kernels_libm is the baseline kernel build compiled to call the C
+    library's exp, log1p, pow and cos where fastgd calls its own (see
+    src/elementary_select.h): the same fit path and compiler flags as
+    fastgd._kernels, only the functions differ.
+    """
+    return with_runner(_libm_runner(), fastgd_run)
+
+
+def log_problem(n, d):
+    """:func:`random_problem` with {0, 1} labels (``y > 0.5``) and rate :data:`LOG_LR`."""
+    p = random_problem(n, d)
+    return replace(p, y=(p.y > 0.5).astype(np.float64), lr=LOG_LR)
+
+
+def fastgd_log_epoch(p):
+    """One per-sample log-loss epoch of ``fastgd.fit`` (one exp and one log1p per sample)."""
+    return fit(p.X, p.y, loss="log", lr=p.lr, max_epochs=1, coef_init=p.coef_init,
+               intercept_init=p.intercept_init)
+
+
+#: The elementary-function workloads: name, problem, fastgd's run.
+ELEMENTARY_KINDS = {
+    "per-sample log-loss epoch (own exp and log1p)": (log_problem, lambda p: fastgd_log_epoch(p)),
+    "per-sample adam epoch (own pow)": (random_problem, lambda p: fastgd_adam_epoch(p)),
+}
+
+
+def elementary_cost(kind, n, d, *, quick=False):
+    """What fastgd's own exp, log1p and pow cost: an epoch against the C library's.
+
+    ``kind`` is a key of :data:`ELEMENTARY_KINDS`: a per-sample log-loss
+    epoch (an exp and a log1p per sample) or a per-sample Adam epoch (two
+    pows per step, for the bias corrections), on the baseline kernel build
+    (fastgd._kernels, whatever the CPU) against the same fit on
+    fastgd._kernels_libm, the same build calling the C library's functions
+    (:func:`with_libm_kernels`).  The target: at most 10% slower.  Without
+    that module (a build with ``FASTGD_NO_LIBM_BASELINE=1``) the row says
+    "not installed".
+    """
+    n = _size(n, quick)
+    make_problem, run = ELEMENTARY_KINDS[kind]
+    return compare(
+        _name(kind, n, d), make_problem(n, d), on_baseline_kernels(run),
+        [Baseline("the same kernels with the C library's functions", with_libm_kernels(run),
+                  TARGETS["own elementary functions vs C library's"],
+                  needs="fastgd._kernels_libm", rtol=1e-9)],
+        quick=quick)
+
+
 def fit_overhead(*, quick=False):
     """The fixed cost of ``fastgd.fit`` on the tutorial's data, beyond its kernel.
 
@@ -1130,6 +1219,10 @@ def table(quick=False):
     n, d, nnz_per_row = TEXT_SIZE
     entries.append((_sparse_name(_size(n, quick), d, nnz_per_row),
                     lambda: sparse_log_epoch(quick=quick)))
+    for kind in ELEMENTARY_KINDS:
+        for n, d in ELEMENTARY_SIZES:
+            entries.append((_name(kind, _size(n, quick), d),
+                            lambda kind=kind, n=n, d=d: elementary_cost(kind, n, d, quick=quick)))
     entries.append(("fixed cost of fit() beyond the kernel (tutorial data, 1 epoch)",
                     lambda: fit_overhead(quick=quick)))
     n, d = CONCURRENT_SIZE
