@@ -183,18 +183,9 @@ PIO2_CHUNKS = (
     float.fromhex('0x1.9f31d00000000p-169'),
 )
 
-_PACK_D = struct.Struct('<d')
-_PACK_Q = struct.Struct('<Q')
+# ---- bit access (fastgd.elementary's) ----
 
-
-# ---- bit access ----
-
-def _bits(x):
-    return _PACK_Q.unpack(_PACK_D.pack(x))[0]
-
-
-def _from_bits(u):
-    return _PACK_D.unpack(_PACK_Q.pack(u))[0]
+from .elementary import _bits, _double as _from_bits  # noqa: E402
 
 
 def _pow2(k):

@@ -220,7 +220,7 @@ same pow arguments.
 """
 import struct
 
-__all__ = ["exp", "log1p", "log", "pow", "log_ext", "pow_log"]
+__all__ = ["exp", "log1p", "log", "pow", "log_ext", "pow_log", "cos"]
 
 _DOUBLE = struct.Struct("<d")
 _UINT64 = struct.Struct("<Q")
@@ -917,3 +917,7 @@ def pow(x, y):
         hi, lo = _log_inline(ix)
         return _pow_log_main(hi, lo, y)
     return _pow_special(x, y)
+
+
+# cos is in its own module (its reduction tables are long); it is part of this set.
+from ._elementary_cos import cos  # noqa: E402

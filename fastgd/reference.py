@@ -57,7 +57,7 @@ Elementary functions
     ``exp``, ``log1p``, ``pow`` and ``cos`` are fastgd's own, evaluated in
     float64 and rounded to the working dtype: :func:`fastgd.elementary.exp`,
     :func:`~fastgd.elementary.log1p`, :func:`~fastgd.elementary.pow` and
-    :func:`fastgd._elementary_cos.cos`, whose docstrings state each algorithm
+    :func:`~fastgd.elementary.cos` (in ``fastgd/_elementary_cos.py``), whose docstrings state each algorithm
     (range reduction, polynomial or table, every constant as an exact hex
     literal, the special cases) and its measured error (at most 1 ulp).  They
     use ``+ - * /`` and operations on the bits only, never the C library's
@@ -208,7 +208,7 @@ import numpy as np
 
 from typing import NamedTuple
 
-from . import _elementary_cos, elementary
+from . import elementary
 from ._options import (ADAPTIVE_MIN_LR, AVERAGE_FOLD_BELOW, CHUNK_ROWS, PROGRESS_BEST,
                        PROGRESS_EPOCHS, PROGRESS_RATE, PROGRESS_STALL, PROGRESS_STEPS,
                        SCALE_RESET_BELOW, Loss, Method, Optimizer, Schedule, Status)
@@ -373,7 +373,7 @@ def scheduled_rate(settings, epoch, step, adaptive_rate):
         return lr * elementary.pow(settings.gamma, float(epoch // settings.step_size))
     if kind == Schedule.COSINE:
         lr_min = settings.lr_min
-        return lr_min + (lr - lr_min) * (1.0 + _elementary_cos.cos(math.pi * epoch / settings.max_epochs)) / 2.0
+        return lr_min + (lr - lr_min) * (1.0 + elementary.cos(math.pi * epoch / settings.max_epochs)) / 2.0
     return adaptive_rate  # Schedule.ADAPTIVE
 
 

@@ -1,4 +1,5 @@
 """Shared test data: the seed tutorial's problem, as fastgd.demo builds it."""
+import numpy as np
 import pytest
 
 import fastgd
@@ -14,3 +15,19 @@ def seed_problem():
 @pytest.fixture
 def seed():
     return seed_problem()
+
+
+@pytest.fixture(scope="session")
+def c_impl():
+    """``f(name, x_array[, y_array]) -> ndarray``: fastgd's elementary functions as the
+    loaded kernel build compiled them (tests/test_elementary*.py; the two builds are
+    compared in test_both_kernel_builds_agree)."""
+    from fastgd._native import kernels
+
+    def call(name, x, y=None):
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        if y is None:
+            return kernels.elementary(name, x)
+        return kernels.elementary(name, x, np.ascontiguousarray(y, dtype=np.float64))
+
+    return call
