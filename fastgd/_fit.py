@@ -140,6 +140,10 @@ class FitResult:
     #: The keyword arguments of :func:`fit` that define this fit (the
     #: settings; not the data, the initial weights, the backend or callbacks).
     params: dict = field(default_factory=dict, repr=False)
+    #: For a model saved by ``fastgd fit --degree/--standardize`` and loaded with
+    #: :func:`fastgd.load`: the powers and z-scores it applies to the raw feature
+    #: columns it is given (see :mod:`fastgd._preprocessing`); None otherwise.
+    preprocessing: Optional[object] = field(default=None, repr=False)
     #: The run's state after its last epoch (optimizer state, progress counters,
     #: generator state, sample order), for continuing it: see the estimators'
     #: partial_fit and warm_start.
@@ -203,6 +207,8 @@ class FitResult:
         """
         if _is_dask_array(X):
             return _blockwise(X, self.decision_function, self.coef.dtype)
+        if self.preprocessing is not None:
+            X = self.preprocessing.apply(X)
         X = check.check_X(X, n_features=self.coef.shape[0], dtype=self.coef.dtype)
         out = np.empty(X.shape[0], dtype=self.coef.dtype)
         _kernels.predict(X, self.coef, self.intercept, out)

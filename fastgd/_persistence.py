@@ -78,6 +78,8 @@ import zipfile
 
 import numpy as np
 
+from ._preprocessing import Preprocessing
+
 from ._options import (BACKENDS, LOSSES, METHODS, OPTIMIZER_STATE_ROWS, OPTIMIZERS,
                        PROGRESS_SIZE, SCHEDULES)
 
@@ -634,7 +636,7 @@ def _build(metadata, arrays):
             state += tuple(arrays[name] for name in _AVERAGES)
     seed = metadata["random_state"]
     unaveraged = arrays.get(_UNAVERAGED[0])
-    return FitResult(
+    result = FitResult(
         coef=arrays["coef"],
         intercept=float(arrays["intercept"][0]),
         loss_history=arrays["loss_history"],
@@ -657,3 +659,14 @@ def _build(metadata, arrays):
                               else float(arrays[_UNAVERAGED[1]][0])),
         _state=state,
     )
+    record = metadata["params"].get("cli") if isinstance(metadata["params"], dict) else None
+    if record is not None:
+        # A model saved by `fastgd fit` predicts from its raw feature columns
+        # (fastgd._preprocessing); a record that cannot say how is refused here.
+        try:
+            preprocessing = Preprocessing.from_record(record, result.coef.shape[0])
+        except ValueError as what:
+            raise _Invalid(f"is not usable: its 'cli' record is malformed ({what})") from None
+        if preprocessing.changes_columns:
+            result.preprocessing = preprocessing
+    return result

@@ -212,15 +212,11 @@ def _power_name(name, power):
 
 def _design(data, degree, mean, std):
     """The model's input columns from the raw feature columns: powers, then z-scores."""
-    import numpy as np
+    from ._preprocessing import Preprocessing
 
-    from ._fit import polynomial_features
-
-    if degree is not None:
-        data = polynomial_features(data[:, 0], degree)
-    if mean is not None:
-        data = (data - np.asarray(mean, dtype=np.float64)) / np.asarray(std, dtype=np.float64)
-    return np.ascontiguousarray(data, dtype=np.float64)
+    names = tuple(str(k) for k in range(data.shape[1]))
+    return Preprocessing(names, degree, None if mean is None else tuple(mean),
+                         None if std is None else tuple(std)).design(data)
 
 
 def _fit_command(args):
@@ -445,38 +441,17 @@ def _model_record(model, path, features_option):
                           f"({', '.join(record.get('features') or [])}); --features is "
                           f"only for models saved from Python")
 
-    def bad(what):
-        return _UsageError(f"{path}: its 'cli' record is malformed ({what})")
+    from ._preprocessing import Preprocessing
 
-    if not isinstance(record, dict):
-        raise bad("not an object")
-    features, degree = record.get("features"), record.get("degree")
+    try:
+        preprocessing = Preprocessing.from_record(record, n_coef)
+    except ValueError as what:
+        raise _UsageError(f"{path}: its 'cli' record is malformed ({what})") from None
     target = record.get("target") or "prediction"
-    if (not isinstance(features, list) or not features
-            or not all(isinstance(name, str) and name for name in features)):
-        raise bad(f"features is {features!r}")
     if not isinstance(target, str):
-        raise bad(f"target is {target!r}")
-    if degree is not None:
-        if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
-            raise bad(f"degree is {degree!r}")
-        if len(features) != 1:
-            raise bad("a degree with more than one feature")
-    width = degree if degree is not None else len(features)
-    if width != n_coef:
-        raise bad(f"{width} columns for {n_coef} coefficients")
-    mean, std = record.get("mean"), record.get("std")
-    if (mean is None) != (std is None):
-        raise bad("mean without std or std without mean")
-    if mean is not None:
-        for name, values in (("mean", mean), ("std", std)):
-            if (not isinstance(values, list) or len(values) != n_coef or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool)
-                    and v == v and abs(v) != float("inf") for v in values)):
-                raise bad(f"{name} is not a list of {n_coef} finite numbers")
-        if any(v == 0 for v in std):
-            raise bad("std holds a zero")
-    return features, degree, mean, std, target
+        raise _UsageError(f"{path}: its 'cli' record is malformed (target is {target!r})")
+    return preprocessing.features, preprocessing.degree, preprocessing.mean, \
+        preprocessing.std, target
 
 
 def _predict_command(args):
@@ -497,8 +472,9 @@ def _predict_command(args):
         raise _UsageError(str(err)) from None
     features, degree, mean, std, target = _model_record(model, args.model, args.features)
     _, raw = _read(args.data, features)
-    X = _design(raw, degree, mean, std)
-    predictions = model.predict(X)
+    # A model saved by `fastgd fit` applies its recorded powers and z-scores itself
+    # (FitResult.preprocessing); one saved from Python takes the columns as they are.
+    predictions = model.predict(raw)
 
     def write(handle):
         writer = csv.writer(handle, lineterminator="\n")

@@ -136,7 +136,12 @@ def test_predict_writes_out_file(tmp_path, capsys):
     header, values = predictions(out.read_text())
     model = fastgd.load(tmp_path / "m.npz")
     assert header == "y"
-    assert values.tolist() == model.predict(fastgd.polynomial_features(x, 2)).tolist()
+    # The loaded model takes the raw column and makes its powers itself, as predict does.
+    assert values.tolist() == model.predict(np.asarray(x)[:, None]).tolist()
+    assert values.tolist() == model.predict(x).tolist()
+    with pytest.raises(ValueError, match=r"1 raw feature column \(x\), got shape \(100, 2\)"
+                       r".*powers up to degree 2"):
+        model.predict(fastgd.polynomial_features(x, 2))
 
 
 @pytest.mark.parametrize("degree", [None, 2])
@@ -172,6 +177,9 @@ def test_standardize_round_trip_equals_a_manual_fit(tmp_path, capsys, degree):
     assert code == 0
     _, values = predictions(stdout)
     assert values.tolist() == manual.predict((X - mean) / std).tolist()
+    # fastgd.load(path).predict takes the raw columns and gives what `fastgd predict` gives.
+    raw = np.column_stack([a, b]) if degree is None else a[:, None]
+    assert fastgd.load(tmp_path / "m.npz").predict(raw).tolist() == values.tolist()
     record = fastgd.load(tmp_path / "m.npz").params["cli"]
     assert record["mean"] == mean.tolist() and record["std"] == std.tolist()
 
@@ -489,3 +497,45 @@ def test_predict_refuses_a_malformed_cli_record(tmp_path, capsys):
     data = write(tmp_path, "d.csv", "x\n1\n")
     assert_usage_error(*run(capsys, "predict", tmp_path / "m.npz", data), "predict",
                        "its 'cli' record is malformed (2 columns for 1 coefficients)")
+
+
+def test_a_loaded_cli_model_predicts_from_raw_columns_like_fastgd_predict(tmp_path, capsys):
+    """The diabetes report: `fastgd.load(path).predict(raw rows)` used to ignore the
+    stored standardization and give other numbers than `fastgd predict`."""
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes(as_frame=True).frame
+    train, new = data.iloc[:400], data.iloc[400:]
+    train.to_csv(tmp_path / "train.csv", index=False)
+    new.drop(columns="target").to_csv(tmp_path / "new.csv", index=False)
+    code, _, stderr = run(capsys, "fit", tmp_path / "train.csv", "--target", "target",
+                          "--standardize", "--lr", "0.01", "--max-epochs", "50",
+                          "--save", tmp_path / "model.npz")
+    assert (code, stderr) == (0, ""), stderr
+    code, stdout, _ = run(capsys, "predict", tmp_path / "model.npz", tmp_path / "new.csv")
+    assert code == 0
+    _, values = predictions(stdout)
+    model = fastgd.load(tmp_path / "model.npz")
+    raw = new.drop(columns="target").to_numpy()
+    assert model.predict(raw).tolist() == values.tolist()
+    assert 50 < values.mean() < 300  # the scale of the targets, not of z-scores
+    with pytest.raises(ValueError, match="10 raw feature columns"):
+        model.predict(raw[:, :3])
+
+
+def test_load_refuses_a_cli_record_it_cannot_apply(tmp_path):
+    result = fastgd.fit([[0.0], [1.0]], [1.0, 3.0], max_epochs=5)
+    result.params["cli"] = {"target": "y", "features": ["x"], "degree": None,
+                            "mean": [1.0], "std": [0.0]}
+    result.save(tmp_path / "m.npz")
+    with pytest.raises(ValueError, match=r"m.npz is not usable: its 'cli' record is "
+                                         r"malformed \(std holds a zero\)"):
+        fastgd.load(tmp_path / "m.npz")
+
+
+def test_a_python_saved_model_takes_its_columns_as_they_are(tmp_path):
+    result = fastgd.fit([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [1.0, 3.0, 5.0], max_epochs=5)
+    result.save(tmp_path / "m.npz")
+    loaded = fastgd.load(tmp_path / "m.npz")
+    assert loaded.preprocessing is None
+    assert loaded.predict([[4.0, 2.0]]).tolist() == result.predict([[4.0, 2.0]]).tolist()
