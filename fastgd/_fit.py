@@ -321,6 +321,27 @@ class ExternalRows:
 _RUNNERS = {"cython": _kernels.run_epochs, "python": reference.run_epochs}
 
 
+def _hint_unknown_arguments(func):
+    """``func`` with a TypeError that names fastgd's argument for scikit-learn's and
+    torch's (``eta0`` -> ``lr``, ``max_iter`` -> ``max_epochs``, ...)."""
+    import functools
+    import inspect
+
+    from ._options import unknown_argument_message
+
+    known = frozenset(inspect.signature(func).parameters)
+
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        if not known.issuperset(kwargs):
+            name = next(k for k in kwargs if k not in known)
+            raise TypeError(unknown_argument_message(func.__name__, name, known))
+        return func(*args, **kwargs)
+
+    return checked
+
+
+@_hint_unknown_arguments
 def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_size=32,
         reduction="mean", coef_init=None, intercept_init=0.0, fit_intercept=True,
         shuffle=False, random_state=None, backend="cython", verbose=False, callback=None,
@@ -705,7 +726,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
             f"lr={settings.lr:g}): its loss or weights were not finite; returning the "
             f"weights of {kept}. Try a smaller lr, or scale the inputs (e.g. "
             f"standardize the columns of X).", DivergenceWarning,
-            stacklevel=2 + X.caller_depth if external else 2)
+            # +1 for the frame of _hint_unknown_arguments around fit
+            stacklevel=3 + X.caller_depth if external else 3)
     if stopped_by_callback:
         stop_reason = "callback"
     elif status == Status.NO_IMPROVEMENT:

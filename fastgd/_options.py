@@ -209,3 +209,70 @@ OPTIMIZER_STATE_ROWS = 3
 def initial_progress(lr):
     """The progress record of a fit that has not started."""
     return [0.0, 0.0, float("inf"), 0.0, float(lr)]
+
+
+#: Values users bring from scikit-learn's SGD and torch, with fastgd's name for
+#: each (errors say "did you mean ..."; fastgd does not silently accept them).
+PEER_VALUE_NAMES = {
+    "loss": {"log_loss": "log", "logistic": "log", "binary_cross_entropy": "log",
+             "bce": "log", "bcewithlogitsloss": "log", "squared_error": "squared",
+             "squared_loss": "squared", "mse": "squared", "mseloss": "squared",
+             "l2": "squared", "huberloss": "huber", "smoothl1loss": "huber"},
+    "method": {"full": "batch", "full_batch": "batch", "gd": "batch", "mini_batch": "minibatch",
+               "mini-batch": "minibatch", "stochastic": "sgd"},
+    "schedule": {"constantlr": "constant", "exponentiallr": "exponential", "steplr": "step",
+                 "cosineannealinglr": "cosine", "reducelronplateau": "adaptive"},
+}
+
+#: Arguments users bring from scikit-learn's SGD and torch, and where fastgd
+#: takes what they mean.
+PEER_ARGUMENT_NAMES = {
+    "eta0": "lr", "learning_rate": "lr (the starting rate) and schedule (how it changes)",
+    "max_iter": "max_epochs", "n_iter": "max_epochs", "epochs": "max_epochs",
+    "alpha": "weight_decay (the L2 penalty; l1 for L1)",
+    "penalty": "weight_decay (L2) and l1 (L1); both give the elastic net",
+    "l1_ratio": "l1 and weight_decay (the elastic net's two penalties)",
+    "lr_scheduler": "schedule", "scheduler": "schedule",
+    "momentum": "optimizer_params={'momentum': ...}",
+    "nesterov": "optimizer_params={'nesterov': True}",
+    "betas": "optimizer_params={'betas': (...)}",
+    "eps": "optimizer_params={'eps': ...}",
+    "power_t": "schedule_params={'power_t': ...}",
+    "gamma": "schedule_params={'gamma': ...}",
+    "epsilon": "loss_params={'epsilon': ...}",
+    "n_jobs": "n_threads", "seed": "random_state",
+    "validation_split": "validation_fraction",
+}
+
+
+def did_you_mean(value, choices, peer_names=None):
+    """``"; did you mean 'x'?"`` for a value close to one of ``choices``, else ``""``.
+
+    >>> did_you_mean("log_loss", ["squared", "log"], PEER_VALUE_NAMES["loss"])
+    "; did you mean 'log'? (fastgd's name for it)"
+    >>> did_you_mean("Adam", ["sgd", "adam"])
+    "; did you mean 'adam'?"
+    """
+    import difflib
+
+    if not isinstance(value, str):
+        return ""
+    key = value.lower()
+    if peer_names and key in peer_names:
+        return f"; did you mean {peer_names[key]!r}? (fastgd's name for it)"
+    lowered = {str(c).lower(): c for c in choices}
+    if key in lowered:
+        return f"; did you mean {lowered[key]!r}?"
+    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+
+
+def unknown_argument_message(function, name, known):
+    """The TypeError message for an unknown keyword argument, with a hint where one helps."""
+    import difflib
+
+    message = f"{function}() got an unexpected keyword argument {name!r}"
+    if name in PEER_ARGUMENT_NAMES:
+        return f"{message}; fastgd calls it {PEER_ARGUMENT_NAMES[name]}"
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+    return f"{message}; did you mean {close[0]!r}?" if close else message

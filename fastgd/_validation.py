@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import _sparse
+from ._options import PEER_VALUE_NAMES, did_you_mean
 from ._options import (BACKENDS, DEFAULT_WEIGHT_DECAY, LOSSES, METHODS, OPTIMIZERS,
                        REDUCTIONS, REQUIRED, SCHEDULES, Optimizer)
 
@@ -225,7 +226,8 @@ def check_bool(value, name):
 def check_choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:  # np.str_ is a str too
         options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+        hint = did_you_mean(value, choices, PEER_VALUE_NAMES.get(name))
+        raise ValueError(f"{name} must be one of {options}, got {value!r}{hint}")
     return value
 
 

@@ -14,7 +14,7 @@ import fastgd.plot
 import fastgd.reference
 import importlib
 
-from fastgd import _csv, _persistence, _sparse
+from fastgd import _csv, _options, _persistence, _sparse
 
 minimize_module = importlib.import_module("fastgd.minimize")  # fastgd.minimize is the function
 
@@ -22,7 +22,7 @@ minimize_module = importlib.import_module("fastgd.minimize")  # fastgd.minimize 
 @pytest.mark.parametrize("module", [fastgd, fastgd._fit, fastgd.benchmarks, fastgd.demo,
                                     fastgd.plot, fastgd.reference, fastgd.cli,
                                     fastgd.estimators, _persistence, fastgd.exact,
-                                    minimize_module, _csv, _sparse])
+                                    minimize_module, _csv, _sparse, _options])
 def test_docstring_examples_run(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

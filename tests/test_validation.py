@@ -1,4 +1,6 @@
 """Bad input gets a ValueError that names the argument; nothing crashes."""
+import re
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,47 @@ def test_misaligned_arrays_are_copied_before_the_kernels():
             want = fastgd.fit(X.astype(dtype), y.astype(dtype), method=method, max_epochs=3)
             np.testing.assert_array_equal(got.coef, want.coef, strict=True)
             np.testing.assert_array_equal(got.predict(Xm), want.predict(X.astype(dtype)))
+
+
+@pytest.mark.parametrize("kwargs, hint", [
+    (dict(eta0=0.01), "'eta0'; fastgd calls it lr"),
+    (dict(max_iter=5), "'max_iter'; fastgd calls it max_epochs"),
+    (dict(alpha=1e-4), "'alpha'; fastgd calls it weight_decay"),
+    (dict(penalty="l2"), "'penalty'; fastgd calls it weight_decay (L2) and l1"),
+    (dict(momentum=0.9), "fastgd calls it optimizer_params={'momentum': ...}"),
+    (dict(max_epoch=5), "'max_epoch'; did you mean 'max_epochs'?"),
+])
+def test_peer_argument_names_get_a_hint(kwargs, hint):
+    with pytest.raises(TypeError, match=re.escape(hint)):
+        fastgd.fit([[0.0], [1.0]], [0.0, 1.0], **kwargs)
+
+
+def test_an_unknown_argument_without_a_likely_meaning_is_plain():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'zzz'$"):
+        fastgd.fit([[0.0], [1.0]], [0.0, 1.0], zzz=1)
+
+
+@pytest.mark.parametrize("kwargs, hint", [
+    (dict(loss="log_loss"), "got 'log_loss'; did you mean 'log'? (fastgd's name for it)"),
+    (dict(loss="squared_error"), "did you mean 'squared'?"),
+    (dict(optimizer="Adam"), "got 'Adam'; did you mean 'adam'?"),
+    (dict(method="mini_batch"), "did you mean 'minibatch'?"),
+    (dict(schedule="CosineAnnealingLR"), "did you mean 'cosine'?"),
+    (dict(loss="hinj"), "did you mean 'hinge'?"),
+])
+def test_peer_value_names_get_a_hint(kwargs, hint):
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        fastgd.fit([[0.0], [1.0]], [0.0, 1.0], **kwargs)
+
+
+def test_fit_keeps_its_signature_and_docstring_under_the_hint_wrapper():
+    import inspect
+
+    assert "max_epochs" in inspect.signature(fastgd.fit).parameters
+    assert fastgd.fit.__doc__.startswith("Fit ``y ~ X @ coef + intercept``")
+
+
+def test_the_divergence_warning_points_at_the_callers_line():
+    with pytest.warns(fastgd.DivergenceWarning) as record:
+        fastgd.fit([[1e3], [2e3]], [1.0, 2.0], lr=10.0, max_epochs=50)
+    assert record[0].filename == __file__
