@@ -6,12 +6,13 @@
 >>> result.n_epochs
 5
 """
-from ._fit import DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
+from ._fit import DenseUpdateWarning, DivergenceWarning, FitInterrupted, FitResult, fit, polynomial_features
 from ._persistence import load
 from .exact import ExactSolution, exact_solution
 from .minimize import MinimizeResult, minimize  # the function shadows the module's name
 
-__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "FitInterrupted",
+__all__ = ["fit", "polynomial_features", "FitResult", "DivergenceWarning", "DenseUpdateWarning",
+           "FitInterrupted",
            "load", "exact_solution", "ExactSolution", "minimize", "MinimizeResult",
            "GDRegressor", "GDClassifier"]
 __version__ = "0.1.0"

@@ -11,7 +11,7 @@ from . import _validation as check
 from . import reference
 from . import _portable
 from ._native import kernels as _kernels
-from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, PROGRESS_EPOCHS, PROGRESS_STEPS,
+from ._options import (LOSSES, OPTIMIZER_STATE_ROWS, Method, PROGRESS_EPOCHS, PROGRESS_STEPS,
                        Optimizer, Schedule, Settings, Status, initial_progress)
 
 #: Without a callback or verbose output, epochs run in C in blocks: the first
@@ -50,6 +50,48 @@ class FitInterrupted(KeyboardInterrupt):
         super().__init__(f"fit interrupted after {result.n_epochs} completed epochs; "
                          f"their weights are in this exception's .result")
         self.result = result
+
+
+class DenseUpdateWarning(UserWarning):
+    """A per-sample fit on sparse X updates every coefficient at every step.
+
+    Plain SGD (no momentum, no l1; weight decay and averaging allowed) updates
+    only the coefficients of a row's stored values.  The per-coordinate
+    optimizers (adagrad, rmsprop, adam, adamw), momentum and l1 have no such
+    lazy form yet: each step costs O(n_features).  Warned once per process.
+    """
+
+
+#: Below this many features DenseUpdateWarning is not given: the O(n_features)
+#: step then costs about as much as reading a row.
+DENSE_UPDATE_MIN_FEATURES = 1000
+
+#: Whether DenseUpdateWarning was given in this process (it is given once).
+_dense_update_warned = False
+
+
+def _warn_dense_updates(X, settings, optimizer, stacklevel):
+    """DenseUpdateWarning, once, when a per-sample step on wide sparse rows is O(n_features)."""
+    global _dense_update_warned
+    if (_dense_update_warned or not isinstance(X, check._sparse.CSRRows)
+            or settings.method != Method.SGD):
+        return
+    if settings.optimizer == Optimizer.SGD and settings.momentum == 0 and settings.l1 == 0:
+        return
+    n_rows, n_features = X.shape
+    stored_per_row = X.nnz / max(n_rows, 1)
+    # Narrow or nearly dense rows: a step over every coefficient costs about as much.
+    if n_features < DENSE_UPDATE_MIN_FEATURES or n_features < 8 * max(stored_per_row, 1.0):
+        return
+    _dense_update_warned = True
+    what = ("l1" if settings.optimizer == Optimizer.SGD and settings.momentum == 0 else
+            "momentum" if settings.optimizer == Optimizer.SGD else f"optimizer={optimizer!r}")
+    warnings.warn(
+        f"{what} on sparse X updates all {n_features:,} coefficients at every step, against "
+        f"about {stored_per_row:.0f} stored values per row: each step costs O(n_features). "
+        f"Plain optimizer='sgd' (weight_decay and average allowed) updates only a row's "
+        f"stored columns; method='minibatch' or 'batch' makes fewer steps. (Warned once.)",
+        DenseUpdateWarning, stacklevel=stacklevel)
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -605,6 +647,8 @@ def fit(X, y, *, method="sgd", lr=0.1, max_epochs=1000, stop_loss=None, batch_si
         average=check.check_average(average),
         **components,
     )
+    if not external:
+        _warn_dense_updates(X, settings, optimizer, stacklevel=4)
     coef = check.check_coef_init(coef_init, n_features, X.dtype)
     intercept = check.check_1d([check.check_real(intercept_init, "intercept_init")],
                                "intercept_init", X.dtype)

@@ -732,6 +732,7 @@ def check_case(X, y, kwargs, extras, log):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # any other warning is a finding
             warnings.simplefilter("ignore", fastgd.DivergenceWarning)
+            warnings.simplefilter("ignore", fastgd.DenseUpdateWarning)  # documented, expected
             result = fastgd.fit(X, y, **kwargs)
     except (ValueError, TypeError) as exc:
         message = str(exc)

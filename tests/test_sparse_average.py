@@ -366,3 +366,50 @@ def test_compiled_layout_check_codes():
     assert layout([0, 1], [0, 1, 3]) == 2  # past the indices
     assert layout([0, 1, 2], [0, 1, 3], n_values=2) == 2  # past the values
     assert layout([0, 1], [1, 2]) == 2  # not from 0
+
+
+@pytest.fixture
+def fresh_dense_update_warning(monkeypatch):
+    import fastgd._fit
+
+    monkeypatch.setattr(fastgd._fit, "_dense_update_warned", False)
+
+
+def _wide_sparse(n=50, d=2000):
+    import scipy.sparse as sp
+
+    X = sp.random(n, d, density=0.002, format="csr", random_state=0)
+    return X, np.arange(n, dtype=float) % 2
+
+
+@pytest.mark.parametrize("kwargs, what", [
+    (dict(optimizer="adam"), "optimizer='adam'"), (dict(l1=0.01), "l1"),
+    (dict(optimizer_params={"momentum": 0.9}), "momentum")])
+def test_a_dense_step_on_wide_sparse_rows_warns_once(fresh_dense_update_warning, kwargs, what):
+    X, y = _wide_sparse()
+    with pytest.warns(fastgd.DenseUpdateWarning, match=f"{what} on sparse X updates all 2,000 "
+                      "coefficients") as record:
+        fastgd.fit(X, y, max_epochs=1, lr=0.01, **kwargs)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastgd.fit(X, y, max_epochs=1, lr=0.01, **kwargs)  # once per process
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(weight_decay=0.01, average=True),
+                                    dict(optimizer="adam", method="batch"),
+                                    dict(optimizer="adam", method="minibatch")])
+def test_lazy_or_few_steps_do_not_warn(fresh_dense_update_warning, kwargs):
+    X, y = _wide_sparse()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastgd.fit(X, y, max_epochs=1, lr=0.01, **kwargs)
+
+
+def test_nearly_dense_sparse_rows_do_not_warn(fresh_dense_update_warning):
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(np.random.default_rng(0).uniform(size=(30, 5)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastgd.fit(X, np.zeros(30), optimizer="adam", max_epochs=1)
