@@ -79,9 +79,9 @@ class Preprocessing:
 
     def apply(self, X):
         """:meth:`design` of a user's X, which must hold the raw feature columns."""
-        if getattr(X, "ndim", None) is None:
-            X = np.asarray(X)
-        if hasattr(X, "tocsr") or hasattr(X, "toarray") and not isinstance(X, np.ndarray):
+        from ._sparse import is_sparse
+
+        if is_sparse(X):
             raise ValueError("this model (saved by `fastgd fit`) standardizes or expands its "
                              "raw feature columns; give them as a dense array, not a sparse "
                              "matrix")
